@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "sdnd/cache.h"
+
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/neighbour.h>
+#include <linux/netconf.h>
+#include <linux/rtnetlink.h>
+
+#include "sdnd/kind.h"
+#include "sdnd/util.h"
+
+void sdnd_cache_free(struct sdnd_cache *c)
+{
+	sdnd_objset_clear(&c->links);
+	sdnd_objset_clear(&c->addrs);
+	sdnd_objset_clear(&c->fdbs);
+	free(c->by_ifindex);
+	free(c->local);
+	memset(c, 0, sizeof(*c));
+}
+
+const struct sdnd_link *sdnd_cache_link(const struct sdnd_cache *c, const char *ifname)
+{
+	char key[SDND_KEY_MAX];
+	const struct sdnd_obj *o;
+
+	snprintf(key, sizeof(key), "link/%s", ifname);
+	o = sdnd_objset_find(&c->links, key);
+	return o && !o->gone ? &o->link : NULL;
+}
+
+const struct sdnd_link *sdnd_cache_link_by_index(const struct sdnd_cache *c, int ifindex)
+{
+	const struct sdnd_obj *o;
+
+	if (ifindex <= 0 || (size_t)ifindex >= c->n_by_ifindex || !c->by_ifindex[ifindex])
+		return NULL;
+	o = &c->links.objs[c->by_ifindex[ifindex] - 1];
+	return o->gone ? NULL : &o->link;
+}
+
+int sdnd_cache_ifindex(void *cache, const char *ifname)
+{
+	const struct sdnd_link *l = sdnd_cache_link(cache, ifname);
+
+	return l ? l->ifindex : 0;
+}
+
+/* Mark every address and FDB entry of a device as gone (the device went away). */
+static void forget_children(struct sdnd_cache *c, const char *ifname)
+{
+	size_t i;
+
+	for (i = 0; i < c->addrs.n; i++)
+		if (!strcmp(c->addrs.objs[i].addr.ifname, ifname))
+			c->addrs.objs[i].gone = true;
+	for (i = 0; i < c->fdbs.n; i++)
+		if (!strcmp(c->fdbs.objs[i].fdb.ifname, ifname))
+			c->fdbs.objs[i].gone = true;
+}
+
+/* Insert or revive obj (key set) in set; returns true if anything changed. */
+static bool upsert(struct sdnd_objset *set, const struct sdnd_obj *obj, size_t *ret_idx)
+{
+	struct sdnd_obj *o = sdnd_objset_find(set, obj->key);
+
+	if (o) {
+		bool changed = o->gone || memcmp(&o->link, &obj->link, sizeof(o->link));
+
+		*o = *obj;
+		if (ret_idx)
+			*ret_idx = (size_t)(o - set->objs);
+		return changed;
+	}
+	if (sdnd_objset_add(set, obj) < 0)
+		return false;
+	if (ret_idx)
+		*ret_idx = set->n - 1;
+	return true;
+}
+
+static bool remove_key(struct sdnd_objset *set, const char *key)
+{
+	struct sdnd_obj *o = sdnd_objset_find(set, key);
+
+	if (!o || o->gone)
+		return false;
+	o->gone = true;
+	return true;
+}
+
+static void parse_af_spec(const struct nlattr *spec, struct sdnd_link *l)
+{
+	const struct nlattr *af, *a;
+
+	mnl_attr_for_each_nested(af, spec) {
+		uint16_t fam = mnl_attr_get_type(af);
+
+		mnl_attr_for_each_nested(a, af) {
+			/* Both arrays start with forwarding (IPV4_DEVCONF_FORWARDING - 1 and
+			 * DEVCONF_FORWARDING are 0). */
+			if (fam == AF_INET && mnl_attr_get_type(a) == IFLA_INET_CONF &&
+			    mnl_attr_get_payload_len(a) >= 4)
+				l->fwd4 = (int)*(const uint32_t *)mnl_attr_get_payload(a);
+			else if (fam == AF_INET6 && mnl_attr_get_type(a) == IFLA_INET6_CONF &&
+				 mnl_attr_get_payload_len(a) >= 4)
+				l->fwd6 = *(const int32_t *)mnl_attr_get_payload(a);
+		}
+	}
+}
+
+static void parse_linkinfo(const struct nlattr *li, struct sdnd_link *l)
+{
+	const struct nlattr *a, *data = NULL;
+	const struct sdnd_kind_ops *ops;
+
+	mnl_attr_for_each_nested(a, li) {
+		if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			sdnd_strlcpy(l->kind, mnl_attr_get_str(a), sizeof(l->kind));
+		else if (mnl_attr_get_type(a) == IFLA_INFO_DATA)
+			data = a;
+	}
+	ops = sdnd_kind_by_info_kind(l->kind);
+	if (ops && data)
+		ops->parse_info(data, l);
+}
+
+static bool handle_link(struct sdnd_cache *c, const struct nlmsghdr *nlh)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct sdnd_obj o = { .kind = SDND_KIND_BRIDGE };
+	struct sdnd_link *l = &o.link;
+	const struct nlattr *a;
+	bool changed = false;
+	size_t idx;
+
+	/* Bridge port notifications (AF_BRIDGE) describe port state, not the device. */
+	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
+		return false;
+	if (nlh->nlmsg_type == RTM_DELLINK) {
+		const struct sdnd_link *old = sdnd_cache_link_by_index(c, ifi->ifi_index);
+
+		if (!old)
+			return false;
+		forget_children(c, old->ifname);
+		c->links.objs[c->by_ifindex[ifi->ifi_index] - 1].gone = true;
+		return true;
+	}
+
+	l->ifindex = ifi->ifi_index;
+	l->up = ifi->ifi_flags & IFF_UP;
+	l->fwd4 = l->fwd6 = -1;
+	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+		switch (mnl_attr_get_type(a)) {
+		case IFLA_IFNAME:
+			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+				sdnd_strlcpy(l->ifname, mnl_attr_get_str(a), sizeof(l->ifname));
+			break;
+		case IFLA_MTU:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+				l->mtu = mnl_attr_get_u32(a);
+			break;
+		case IFLA_MASTER:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+				l->master_ifindex = (int)mnl_attr_get_u32(a);
+			break;
+		case IFLA_IFALIAS:
+			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+				sdnd_strlcpy(l->alias, mnl_attr_get_str(a), sizeof(l->alias));
+			break;
+		case IFLA_LINKINFO:
+			parse_linkinfo(a, l);
+			break;
+		case IFLA_AF_SPEC:
+			parse_af_spec(a, l);
+			break;
+		}
+	}
+	if (!*l->ifname)
+		return false;
+	if (!strcmp(l->kind, "vxlan"))
+		o.kind = SDND_KIND_VXLAN;
+	sdnd_obj_key(&o);
+
+	/* A rename leaves a tombstone under the old name. */
+	if ((size_t)ifi->ifi_index < c->n_by_ifindex && c->by_ifindex[ifi->ifi_index]) {
+		struct sdnd_obj *old = &c->links.objs[c->by_ifindex[ifi->ifi_index] - 1];
+
+		if (!old->gone && strcmp(old->key, o.key)) {
+			forget_children(c, old->link.ifname);
+			old->gone = true;
+			changed = true;
+		}
+	}
+	changed |= upsert(&c->links, &o, &idx);
+	if ((size_t)ifi->ifi_index >= c->n_by_ifindex) {
+		size_t cap = c->n_by_ifindex;
+
+		if (sdnd_grow(&c->by_ifindex, &cap, (size_t)ifi->ifi_index + 1,
+			      sizeof(*c->by_ifindex)) < 0)
+			return changed;
+		c->n_by_ifindex = cap;
+	}
+	c->by_ifindex[ifi->ifi_index] = (uint32_t)(idx + 1);
+	return changed;
+}
+
+static bool handle_addr(struct sdnd_cache *c, const struct nlmsghdr *nlh)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a, *local = NULL, *addr = NULL;
+	const struct sdnd_link *l = sdnd_cache_link_by_index(c, (int)ifa->ifa_index);
+	struct sdnd_obj o = { .kind = SDND_KIND_ADDR };
+	size_t len = ifa->ifa_family == AF_INET6 ? 16 : 4;
+
+	if (!l || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return false;
+	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
+		if (mnl_attr_get_type(a) == IFA_LOCAL)
+			local = a;
+		else if (mnl_attr_get_type(a) == IFA_ADDRESS)
+			addr = a;
+	}
+	if (local)
+		addr = local;
+	if (!addr || mnl_attr_get_payload_len(addr) != len)
+		return false;
+	sdnd_strlcpy(o.addr.ifname, l->ifname, sizeof(o.addr.ifname));
+	o.addr.ip.family = ifa->ifa_family;
+	memcpy(o.addr.ip.addr, mnl_attr_get_payload(addr), len);
+	o.addr.prefixlen = ifa->ifa_prefixlen;
+	sdnd_obj_key(&o);
+	if (nlh->nlmsg_type == RTM_DELADDR)
+		return remove_key(&c->addrs, o.key);
+	return upsert(&c->addrs, &o, NULL);
+}
+
+static bool handle_neigh(struct sdnd_cache *c, const struct nlmsghdr *nlh)
+{
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a, *mac = NULL, *dst = NULL;
+	const struct sdnd_link *l;
+	struct sdnd_obj o = { .kind = SDND_KIND_FDB };
+	size_t dlen;
+
+	if (ndm->ndm_family != AF_BRIDGE)
+		return false;
+	mnl_attr_for_each(a, nlh, sizeof(*ndm)) {
+		if (mnl_attr_get_type(a) == NDA_LLADDR && mnl_attr_get_payload_len(a) == 6)
+			mac = a;
+		else if (mnl_attr_get_type(a) == NDA_DST)
+			dst = a;
+	}
+	if (!mac || !dst)
+		return false;
+	l = sdnd_cache_link_by_index(c, ndm->ndm_ifindex);
+	dlen = mnl_attr_get_payload_len(dst);
+	if (!l || (dlen != 4 && dlen != 16))
+		return false;
+	sdnd_strlcpy(o.fdb.ifname, l->ifname, sizeof(o.fdb.ifname));
+	memcpy(o.fdb.mac, mnl_attr_get_payload(mac), 6);
+	o.fdb.dst.family = dlen == 4 ? AF_INET : AF_INET6;
+	memcpy(o.fdb.dst.addr, mnl_attr_get_payload(dst), dlen);
+	sdnd_obj_key(&o);
+	if (nlh->nlmsg_type == RTM_DELNEIGH)
+		return remove_key(&c->fdbs, o.key);
+	return upsert(&c->fdbs, &o, NULL);
+}
+
+/* Forwarding changed through /proc/sys: no RTM_NEWLINK follows, only this. */
+static bool handle_netconf(struct sdnd_cache *c, const struct nlmsghdr *nlh)
+{
+	const struct netconfmsg *ncm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	int ifindex = 0, fwd = -1;
+	struct sdnd_obj *o;
+
+	mnl_attr_for_each(a, nlh, sizeof(*ncm)) {
+		if (mnl_attr_get_payload_len(a) != 4)
+			continue;
+		if (mnl_attr_get_type(a) == NETCONFA_IFINDEX)
+			ifindex = (int)mnl_attr_get_u32(a);
+		else if (mnl_attr_get_type(a) == NETCONFA_FORWARDING)
+			fwd = (int)mnl_attr_get_u32(a);
+	}
+	if (fwd < 0 || !sdnd_cache_link_by_index(c, ifindex))
+		return false;
+	o = &c->links.objs[c->by_ifindex[ifindex] - 1];
+	if (ncm->ncm_family == AF_INET && o->link.fwd4 != fwd)
+		o->link.fwd4 = fwd;
+	else if (ncm->ncm_family == AF_INET6 && o->link.fwd6 != fwd)
+		o->link.fwd6 = fwd;
+	else
+		return false;
+	return true;
+}
+
+bool sdnd_cache_handle(struct sdnd_cache *c, const struct nlmsghdr *nlh)
+{
+	bool changed = false;
+
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		changed = handle_link(c, nlh);
+		break;
+	case RTM_NEWADDR:
+	case RTM_DELADDR:
+		changed = handle_addr(c, nlh);
+		break;
+	case RTM_NEWNEIGH:
+	case RTM_DELNEIGH:
+		changed = handle_neigh(c, nlh);
+		break;
+	case RTM_NEWNETCONF:
+		changed = handle_netconf(c, nlh);
+		break;
+	}
+	if (changed)
+		c->n_events++;
+	return changed;
+}
+
+static void handle_cb(const struct nlmsghdr *nlh, void *data)
+{
+	sdnd_cache_handle(data, nlh);
+}
+
+int sdnd_cache_dump(struct sdnd_cache *c, struct snl *nl)
+{
+	static const struct {
+		uint16_t type;
+		uint8_t family;
+	} tables[] = {
+		{ RTM_GETLINK, AF_UNSPEC },
+		{ RTM_GETADDR, AF_UNSPEC },
+		{ RTM_GETNEIGH, AF_BRIDGE },
+	};
+	unsigned int attempt;
+	size_t i;
+	int r = 0;
+
+	for (attempt = 0; attempt < 5; attempt++) {
+		sdnd_objset_clear(&c->links);
+		sdnd_objset_clear(&c->addrs);
+		sdnd_objset_clear(&c->fdbs);
+		if (c->by_ifindex)
+			memset(c->by_ifindex, 0, c->n_by_ifindex * sizeof(*c->by_ifindex));
+		for (i = 0; i < ARRAY_SIZE(tables); i++) {
+			r = snl_dump(nl, tables[i].type, tables[i].family, handle_cb, c);
+			if (r < 0)
+				break;
+		}
+		if (r != -EINTR)
+			break;
+	}
+	if (r == 0)
+		c->stale = false;
+	return r;
+}
+
+int sdnd_cache_read_events(struct sdnd_cache *c, struct snl *nl)
+{
+	int r = snl_events_read(nl, handle_cb, c);
+
+	if (r == -ENOBUFS)
+		c->stale = true;
+	return r;
+}
+
+int sdnd_cache_env(struct sdnd_cache *c, const char *node, struct zone_env *ret_env)
+{
+	size_t i;
+	int r;
+
+	c->n_local = 0;
+	for (i = 0; i < c->addrs.n; i++) {
+		const struct sdnd_obj *o = &c->addrs.objs[i];
+		const struct sdnd_link *l;
+
+		if (o->gone)
+			continue;
+		r = sdnd_grow(&c->local, &c->cap_local, c->n_local + 1, sizeof(*c->local));
+		if (r < 0)
+			return r;
+		l = sdnd_cache_link(c, o->addr.ifname);
+		c->local[c->n_local].ip = o->addr.ip;
+		c->local[c->n_local].mtu = l ? l->mtu : 0;
+		c->n_local++;
+	}
+	ret_env->node = node;
+	ret_env->addrs = c->local;
+	ret_env->n_addrs = c->n_local;
+	return 0;
+}

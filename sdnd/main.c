@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* sdnd: the daemon, and its one-shot commands check, plan and apply --once. */
+#include <getopt.h>
+#include <json-c/json.h>
+
+#include "sdnd/daemon.h"
+#include "sdnd/log.h"
+#include "sdnd/plan.h"
+#include "sdnd/reconcile.h"
+#include "sdnd/util.h"
+
+#define DEFAULT_CONFIG "/etc/sdnd/sdn.yaml"
+#define DEFAULT_STATE_DIR "/run/sdnd"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: sdnd [OPTIONS]                 run the daemon\n"
+		"       sdnd check FILE [OPTIONS]      validate FILE, print every error\n"
+		"       sdnd plan FILE [--json]        show what applying FILE would change\n"
+		"       sdnd apply --once FILE [--json] apply FILE now and exit\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE        configuration (default " DEFAULT_CONFIG ")\n"
+		"  -s, --state-dir DIR      ownership, status and pid files (default "
+		DEFAULT_STATE_DIR ")\n"
+		"  -n, --node NAME          this node's name when the file has no 'node:'\n"
+		"                           (default: the hostname)\n"
+		"  -r, --resync-interval S  full resync every S seconds (default: the file's\n"
+		"                           resync-interval, 60)\n"
+		"  -f, --foreground         stay in the foreground and log to stderr\n"
+		"  -d, --debug              log debug messages (implies --foreground)\n"
+		"      --syslog             log to syslog even in the foreground\n"
+		"      --json               plan/apply: print JSON\n"
+		"      --once               apply: required, apply once and exit\n"
+		"  -h, --help               this help\n"
+		"  -V, --version            print the version\n"
+		"\n"
+		"Exit status: 0 success; 1 invalid configuration, failed objects or a runtime\n"
+		"error; 2 bad command line.\n");
+}
+
+struct cli {
+	const char *cmd;
+	const char *file;
+	struct sdnd_daemon_opts d;
+	bool json, once, syslog, debug;
+};
+
+static int parse_args(int argc, char **argv, struct cli *c)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "node", required_argument, NULL, 'n' },
+		{ "resync-interval", required_argument, NULL, 'r' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "syslog", no_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{}
+	};
+	int o;
+
+	c->d.config = DEFAULT_CONFIG;
+	c->d.state_dir = DEFAULT_STATE_DIR;
+	while ((o = getopt_long(argc, argv, "c:s:n:r:fdhV", opts, NULL)) != -1) {
+		char *end;
+		unsigned long v;
+
+		switch (o) {
+		case 'c':
+			c->d.config = optarg;
+			break;
+		case 's':
+			c->d.state_dir = optarg;
+			break;
+		case 'n':
+			c->d.node = optarg;
+			break;
+		case 'r':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || v < 1 || v > 86400) {
+				fprintf(stderr, "sdnd: --resync-interval: \"%s\" is not a number "
+						"of seconds from 1 to 86400\n", optarg);
+				return -EINVAL;
+			}
+			c->d.resync_interval = (unsigned int)v;
+			break;
+		case 'f':
+			c->d.foreground = true;
+			break;
+		case 'd':
+			c->debug = true;
+			c->d.foreground = true;
+			break;
+		case 'S':
+			c->syslog = true;
+			break;
+		case 'j':
+			c->json = true;
+			break;
+		case 'o':
+			c->once = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("sdnd %s\n", SDND_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc)
+		c->cmd = argv[optind++];
+	if (optind < argc)
+		c->file = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "sdnd: unexpected argument \"%s\"\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (c->cmd && strcmp(c->cmd, "check") && strcmp(c->cmd, "plan") &&
+	    strcmp(c->cmd, "apply")) {
+		fprintf(stderr, "sdnd: unknown command \"%s\" (expected check, plan or apply)\n",
+			c->cmd);
+		return -EINVAL;
+	}
+	if (c->cmd && !c->file) {
+		fprintf(stderr, "sdnd %s: missing FILE\n", c->cmd);
+		return -EINVAL;
+	}
+	if (c->cmd && !strcmp(c->cmd, "apply") && !c->once) {
+		fprintf(stderr, "sdnd apply: only --once is supported; run the daemon to keep "
+				"the network in sync\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int cmd_check(struct cli *c)
+{
+	struct sdnd_reconciler rec;
+	int r;
+
+	/* Validation needs this node's addresses; reading them needs no privileges. */
+	r = sdnd_rec_init(&rec, NULL, false);
+	if (r < 0)
+		return 1;
+	if (c->d.node)
+		sdnd_strlcpy(rec.node, c->d.node, sizeof(rec.node));
+	r = sdnd_rec_load(&rec, c->file, stderr);
+	if (r == 0)
+		printf("%s: valid (%zu vnets, %zu kernel objects on node %s)\n", c->file,
+		       rec.cfg->n_vnets, rec.want.n, rec.cfg->node);
+	sdnd_rec_free(&rec);
+	return r == 0 ? 0 : 1;
+}
+
+static void print_results(struct sdnd_reconciler *rec, bool json)
+{
+	size_t i;
+
+	if (json) {
+		struct json_object *root = json_object_new_object();
+		struct json_object *objs = json_object_new_array();
+
+		for (i = 0; i < rec->want.n; i++) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "key", json_object_new_string(rec->want.objs[i].key));
+			json_object_object_add(o, "vnet",
+					       json_object_new_string(rec->want.objs[i].vnet));
+			json_object_object_add(o, "state", json_object_new_string(
+						   sdnd_state_to_string(rec->st[i].state)));
+			if (*rec->st[i].msg)
+				json_object_object_add(o, "error",
+						       json_object_new_string(rec->st[i].msg));
+			json_object_array_add(objs, o);
+		}
+		json_object_object_add(root, "objects", objs);
+		json_object_object_add(root, "changes", json_object_new_int((int)rec->n_actions));
+		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+		json_object_put(root);
+		return;
+	}
+	for (i = 0; i < rec->want.n; i++) {
+		const struct sdnd_objstate *s = &rec->st[i];
+
+		if (s->state == SDND_STATE_IN_SYNC)
+			continue;
+		printf("%-8s %-40s %s\n", sdnd_state_to_string(s->state), rec->want.objs[i].key,
+		       s->msg);
+	}
+}
+
+static int cmd_plan_apply(struct cli *c, bool apply)
+{
+	struct sdnd_reconciler rec;
+	struct sdnd_plan plan;
+	_cleanup_close_ int lock = -1;
+	pid_t holder = 0;
+	int r, ret = 1;
+
+	if (apply) {
+		lock = sdnd_lock(c->d.state_dir, false, &holder);
+		if (lock == -EBUSY) {
+			fprintf(stderr, "sdnd apply: the sdnd daemon (pid %d) manages this node; "
+					"change its configuration instead\n", (int)holder);
+			return 1;
+		}
+		if (lock < 0) {
+			fprintf(stderr, "sdnd apply: %s: %s\n", c->d.state_dir, strerror(-lock));
+			return 1;
+		}
+	}
+	/* plan reads the ownership file but never writes it; apply learns the indexes of the
+	 * devices it creates from the kernel's notifications */
+	r = sdnd_rec_init(&rec, c->d.state_dir, apply);
+	if (r < 0)
+		return 1;
+	if (!apply) {
+		free(rec.status_path);
+		rec.status_path = NULL;
+		free(rec.owner.path);
+		rec.owner.path = NULL;
+	}
+	if (c->d.node)
+		sdnd_strlcpy(rec.node, c->d.node, sizeof(rec.node));
+	if (sdnd_rec_load(&rec, c->file, stderr) < 0)
+		goto out;
+
+	if (!apply) {
+		r = sdnd_rec_plan(&rec, &plan);
+		if (r < 0) {
+			fprintf(stderr, "sdnd plan: %s\n", strerror(-r));
+			goto out;
+		}
+		if (c->json) {
+			struct json_object *j = sdnd_plan_to_json(&plan);
+
+			printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY));
+			json_object_put(j);
+		} else {
+			sdnd_plan_print(&plan, stdout);
+		}
+		sdnd_plan_free(&plan);
+		ret = 0;
+		goto out;
+	}
+
+	rec.quiet = c->json;
+	r = sdnd_rec_run(&rec, NULL);
+	sdnd_rec_write_status(&rec);
+	if (r < 0) {
+		fprintf(stderr, "sdnd apply: %s\n", strerror(-r));
+		goto out;
+	}
+	print_results(&rec, c->json);
+	if (!c->json)
+		printf("%llu change%s, %zu objects, %d not in sync\n",
+		       (unsigned long long)rec.n_actions, rec.n_actions == 1 ? "" : "s", rec.want.n,
+		       r);
+	ret = r ? 1 : 0;
+out:
+	sdnd_rec_free(&rec);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { 0 };
+
+	if (parse_args(argc, argv, &c) < 0)
+		return 2;
+	sdnd_log_setup(c.debug ? LOG_DEBUG : LOG_INFO, c.syslog);
+	if (!c.cmd)
+		return sdnd_daemon_run(&c.d);
+	if (!strcmp(c.cmd, "check"))
+		return cmd_check(&c);
+	return cmd_plan_apply(&c, !strcmp(c.cmd, "apply"));
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "sdnd/obj.h"
+
+#include "sdnd/util.h"
+
+static const char *const kind_names[_SDND_KIND_MAX] = {
+	[SDND_KIND_BRIDGE] = "bridge",
+	[SDND_KIND_VXLAN] = "vxlan",
+	[SDND_KIND_FDB] = "fdb",
+	[SDND_KIND_ADDR] = "address",
+	[SDND_KIND_FWD] = "forwarding",
+};
+
+const char *sdnd_kind_to_string(enum sdnd_kind k)
+{
+	return (unsigned int)k < _SDND_KIND_MAX ? kind_names[k] : NULL;
+}
+
+bool sdnd_obj_is_link(const struct sdnd_obj *obj)
+{
+	return obj->kind == SDND_KIND_BRIDGE || obj->kind == SDND_KIND_VXLAN;
+}
+
+const char *sdnd_obj_ifname(const struct sdnd_obj *obj)
+{
+	switch (obj->kind) {
+	case SDND_KIND_BRIDGE:
+	case SDND_KIND_VXLAN:
+		return obj->link.ifname;
+	case SDND_KIND_FDB:
+		return obj->fdb.ifname;
+	case SDND_KIND_ADDR:
+		return obj->addr.ifname;
+	case SDND_KIND_FWD:
+		return obj->fwd.ifname;
+	default:
+		return "";
+	}
+}
+
+void sdnd_obj_key(struct sdnd_obj *obj)
+{
+	char ip[SDND_IP_STRLEN];
+	const uint8_t *m;
+
+	switch (obj->kind) {
+	case SDND_KIND_BRIDGE:
+	case SDND_KIND_VXLAN:
+		snprintf(obj->key, sizeof(obj->key), "link/%s", obj->link.ifname);
+		break;
+	case SDND_KIND_FDB:
+		m = obj->fdb.mac;
+		snprintf(obj->key, sizeof(obj->key), "fdb/%s/%02x:%02x:%02x:%02x:%02x:%02x/%s",
+			 obj->fdb.ifname, m[0], m[1], m[2], m[3], m[4], m[5],
+			 sdnd_ip_str(&obj->fdb.dst, ip));
+		break;
+	case SDND_KIND_ADDR:
+		snprintf(obj->key, sizeof(obj->key), "addr/%s/%s/%u", obj->addr.ifname,
+			 sdnd_ip_str(&obj->addr.ip, ip), obj->addr.prefixlen);
+		break;
+	case SDND_KIND_FWD:
+		snprintf(obj->key, sizeof(obj->key), "fwd/%s/%d", obj->fwd.ifname,
+			 obj->fwd.family == AF_INET6 ? 6 : 4);
+		break;
+	default:
+		obj->key[0] = '\0';
+	}
+}
+
+static int objset_rehash(struct sdnd_objset *set, size_t nbuckets)
+{
+	uint32_t *b = calloc(nbuckets, sizeof(*b));
+	size_t i;
+
+	if (!b)
+		return -ENOMEM;
+	for (i = 0; i < set->n; i++) {
+		size_t h = sdnd_hash_str(set->objs[i].key) & (nbuckets - 1);
+
+		while (b[h])
+			h = (h + 1) & (nbuckets - 1);
+		b[h] = (uint32_t)(i + 1);
+	}
+	free(set->buckets);
+	set->buckets = b;
+	set->nbuckets = nbuckets;
+	return 0;
+}
+
+struct sdnd_obj *sdnd_objset_find(const struct sdnd_objset *set, const char *key)
+{
+	size_t h;
+
+	if (!set->nbuckets)
+		return NULL;
+	h = sdnd_hash_str(key) & (set->nbuckets - 1);
+	while (set->buckets[h]) {
+		struct sdnd_obj *o = &set->objs[set->buckets[h] - 1];
+
+		if (!strcmp(o->key, key))
+			return o;
+		h = (h + 1) & (set->nbuckets - 1);
+	}
+	return NULL;
+}
+
+int sdnd_objset_add(struct sdnd_objset *set, const struct sdnd_obj *obj)
+{
+	size_t h;
+	int r;
+
+	if (sdnd_objset_find(set, obj->key))
+		return -EEXIST;
+	r = sdnd_grow(&set->objs, &set->cap, set->n + 1, sizeof(*set->objs));
+	if (r < 0)
+		return r;
+	if ((set->n + 1) * 2 > set->nbuckets) {
+		r = objset_rehash(set, set->nbuckets ? set->nbuckets * 2 : 64);
+		if (r < 0)
+			return r;
+	}
+	set->objs[set->n] = *obj;
+	h = sdnd_hash_str(obj->key) & (set->nbuckets - 1);
+	while (set->buckets[h])
+		h = (h + 1) & (set->nbuckets - 1);
+	set->buckets[h] = (uint32_t)(++set->n);
+	return 0;
+}
+
+void sdnd_objset_clear(struct sdnd_objset *set)
+{
+	free(set->objs);
+	free(set->buckets);
+	memset(set, 0, sizeof(*set));
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Kernel objects as sdnd sees them: what a generation wants and what the kernel holds are
+ * described with the same struct, so that diffing is a comparison of two values.
+ */
+#ifndef SDND_OBJ_H
+#define SDND_OBJ_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sdnd/ip.h"
+
+enum sdnd_kind {
+	SDND_KIND_BRIDGE,
+	SDND_KIND_VXLAN,
+	SDND_KIND_FDB,
+	SDND_KIND_ADDR,
+	SDND_KIND_FWD,
+	_SDND_KIND_MAX,
+};
+
+#define SDND_ALIAS_MAX 256
+#define SDND_KEY_MAX 96
+
+/* A network device: a bridge or a VXLAN device. */
+struct sdnd_link {
+	char ifname[IFNAMSIZ];
+	char master[IFNAMSIZ];       /* wanted master by name; "" = none */
+	uint32_t mtu;                /* 0: leave as the kernel chose */
+	bool up;
+	char alias[SDND_ALIAS_MAX + 1];
+	/* bridge */
+	uint32_t stp_state;
+	uint32_t forward_delay;      /* in USER_HZ (centiseconds), as the kernel reports it */
+	/* vxlan */
+	uint32_t vni;
+	uint16_t port;               /* host byte order */
+	struct sdnd_ip local;
+	bool learning;
+	/* observed only */
+	int ifindex;
+	int master_ifindex;
+	char kind[16];               /* IFLA_INFO_KIND, "" when none */
+	int fwd4, fwd6;              /* per-device forwarding; -1 when unknown */
+};
+
+/* A head-end replication entry: frames for mac go to dst through the VXLAN device. */
+struct sdnd_fdb {
+	char ifname[IFNAMSIZ];
+	uint8_t mac[6];
+	struct sdnd_ip dst;
+};
+
+/* An address on a device (a subnet gateway). */
+struct sdnd_addr {
+	char ifname[IFNAMSIZ];
+	struct sdnd_ip ip;
+	uint8_t prefixlen;
+};
+
+/* Forwarding enabled on a device for one address family. */
+struct sdnd_fwd {
+	char ifname[IFNAMSIZ];
+	int family;
+	int value;                   /* wanted: 1; observed: the kernel's value, -1 unknown */
+};
+
+struct sdnd_obj {
+	enum sdnd_kind kind;
+	char key[SDND_KEY_MAX];      /* unique within a set; see sdnd_obj_key() */
+	char vnet[IFNAMSIZ];         /* the vnet this object serves; "" when observed only */
+	bool gone;                   /* observed only: the kernel deleted it (a tombstone) */
+	union {
+		struct sdnd_link link;
+		struct sdnd_fdb fdb;
+		struct sdnd_addr addr;
+		struct sdnd_fwd fwd;
+	};
+};
+
+/*
+ * Fill obj->key from the object's identity: "link/<ifname>" for bridges and VXLAN devices
+ * (they share the kernel's name space), "fdb/<ifname>/<mac>/<dst>", "addr/<ifname>/<ip>/<len>",
+ * "fwd/<ifname>/<4|6>".
+ */
+void sdnd_obj_key(struct sdnd_obj *obj);
+/* The interface name an object lives on. */
+const char *sdnd_obj_ifname(const struct sdnd_obj *obj);
+bool sdnd_obj_is_link(const struct sdnd_obj *obj);
+
+const char *sdnd_kind_to_string(enum sdnd_kind k);
+
+/* A set of objects with lookup by key. Grows; never shrinks until freed. */
+struct sdnd_objset {
+	struct sdnd_obj *objs;
+	size_t n, cap;
+	uint32_t *buckets;           /* index + 1 into objs; 0 = empty; open addressing */
+	size_t nbuckets;
+};
+
+/* Append a copy of obj (its key must be set). -EEXIST when the key is already present. */
+int sdnd_objset_add(struct sdnd_objset *set, const struct sdnd_obj *obj);
+struct sdnd_obj *sdnd_objset_find(const struct sdnd_objset *set, const char *key);
+void sdnd_objset_clear(struct sdnd_objset *set);
+
+#endif

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "sdnd/plan.h"
+
+#include "sdnd/util.h"
+
+static const struct sdnd_obj *action_obj(const struct sdnd_action *a)
+{
+	return a->want ? a->want : a->have;
+}
+
+void sdnd_plan_free(struct sdnd_plan *plan)
+{
+	free(plan->acts);
+	free(plan->conflicts);
+	sdnd_objset_clear(&plan->have);
+	memset(plan, 0, sizeof(*plan));
+}
+
+bool sdnd_plan_vnet_conflicts(const struct sdnd_plan *plan, const char *vnet)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n_conflicts; i++)
+		if (!strcmp(plan->conflicts[i].vnet, vnet))
+			return true;
+	return false;
+}
+
+static int add_action(struct sdnd_plan *plan, enum sdnd_act_type type, const struct sdnd_obj *want,
+		      const struct sdnd_obj *have, uint32_t changed, const char *reason)
+{
+	int r = sdnd_grow(&plan->acts, &plan->cap, plan->n + 1, sizeof(*plan->acts));
+
+	if (r < 0)
+		return r;
+	plan->acts[plan->n++] = (struct sdnd_action){
+		.type = type, .want = want, .have = have, .changed = changed, .reason = reason,
+	};
+	return 0;
+}
+
+static int add_conflict(struct sdnd_plan *plan, const char *vnet, const char *ifname,
+			const char *msg)
+{
+	struct sdnd_conflict *c;
+	int r;
+
+	if (sdnd_plan_vnet_conflicts(plan, vnet))
+		return 0;
+	r = sdnd_grow(&plan->conflicts, &plan->cap_conflicts, plan->n_conflicts + 1,
+		      sizeof(*plan->conflicts));
+	if (r < 0)
+		return r;
+	c = &plan->conflicts[plan->n_conflicts++];
+	sdnd_strlcpy(c->vnet, vnet, sizeof(c->vnet));
+	sdnd_strlcpy(c->ifname, ifname, sizeof(c->ifname));
+	snprintf(c->msg, sizeof(c->msg), "interface %s exists and is not managed by sdnd", ifname);
+	if (msg)
+		snprintf(c->msg, sizeof(c->msg), "%s", msg);
+	return 0;
+}
+
+/* Is the observed link one sdnd created (or is adopting after a crash mid-create)? */
+static bool link_owned(const struct sdnd_owner *owner, const struct sdnd_link *l,
+		       const char *want_kind)
+{
+	char key[SDND_KEY_MAX];
+	const struct sdnd_owner_entry *e;
+
+	snprintf(key, sizeof(key), "link/%s", l->ifname);
+	e = sdnd_owner_get(owner, key);
+	if (!e)
+		return false;
+	if (e->ifindex)
+		return e->ifindex == l->ifindex;
+	return !strcmp(e->kind, l->kind) && (!want_kind || !strcmp(want_kind, l->kind));
+}
+
+/* Snapshot the observed counterpart of a wanted object, if the kernel has one. */
+static int snapshot_want(const struct sdnd_obj *w, const struct sdnd_cache *cache,
+			 struct sdnd_objset *have)
+{
+	const struct sdnd_link *l;
+	const struct sdnd_obj *o;
+	struct sdnd_obj h;
+
+	if (sdnd_objset_find(have, w->key))
+		return 0;
+	switch (w->kind) {
+	case SDND_KIND_BRIDGE:
+	case SDND_KIND_VXLAN:
+		l = sdnd_cache_link(cache, w->link.ifname);
+		if (!l)
+			return 0;
+		memset(&h, 0, sizeof(h));
+		h.kind = !strcmp(l->kind, "vxlan") ? SDND_KIND_VXLAN : SDND_KIND_BRIDGE;
+		h.link = *l;
+		if (l->master_ifindex) {
+			const struct sdnd_link *m = sdnd_cache_link_by_index(cache, l->master_ifindex);
+
+			sdnd_strlcpy(h.link.master, m ? m->ifname : "?", sizeof(h.link.master));
+		}
+		break;
+	case SDND_KIND_FDB:
+		o = sdnd_objset_find(&cache->fdbs, w->key);
+		if (!o || o->gone)
+			return 0;
+		h = *o;
+		break;
+	case SDND_KIND_ADDR:
+		o = sdnd_objset_find(&cache->addrs, w->key);
+		if (!o || o->gone)
+			return 0;
+		h = *o;
+		break;
+	case SDND_KIND_FWD:
+		l = sdnd_cache_link(cache, w->fwd.ifname);
+		if (!l)
+			return 0;
+		memset(&h, 0, sizeof(h));
+		h.kind = SDND_KIND_FWD;
+		h.fwd = w->fwd;
+		h.fwd.value = w->fwd.family == AF_INET6 ? l->fwd6 : l->fwd4;
+		break;
+	default:
+		return 0;
+	}
+	sdnd_strlcpy(h.vnet, w->vnet, sizeof(h.vnet));
+	h.gone = false;
+	sdnd_obj_key(&h);
+	/* A link's key is its name: keep the wanted key even if the kind differs. */
+	sdnd_strlcpy(h.key, w->key, sizeof(h.key));
+	return sdnd_objset_add(have, &h);
+}
+
+/* Is ifname (a device sdnd owns) going away in this plan? */
+static bool link_deleted(const struct sdnd_objset *want, const struct sdnd_owner *owner,
+			 const struct sdnd_cache *cache, const char *ifname)
+{
+	char key[SDND_KEY_MAX];
+	const struct sdnd_link *l = sdnd_cache_link(cache, ifname);
+
+	snprintf(key, sizeof(key), "link/%s", ifname);
+	return l && !sdnd_objset_find(want, key) && link_owned(owner, l, NULL);
+}
+
+/* Snapshot what sdnd owns and no longer wants: links, addresses, FDB entries. */
+static int snapshot_unwanted(const struct sdnd_objset *want, const struct sdnd_cache *cache,
+			     const struct sdnd_owner *owner, struct sdnd_objset *have)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < cache->links.n; i++) {
+		const struct sdnd_obj *o = &cache->links.objs[i];
+
+		if (o->gone || sdnd_objset_find(want, o->key) || !link_owned(owner, &o->link, NULL))
+			continue;
+		r = sdnd_objset_add(have, o);
+		if (r < 0 && r != -EEXIST)
+			return r;
+	}
+	for (i = 0; i < cache->addrs.n; i++) {
+		const struct sdnd_obj *o = &cache->addrs.objs[i];
+
+		if (o->gone || sdnd_objset_find(want, o->key) || !sdnd_owner_get(owner, o->key) ||
+		    link_deleted(want, owner, cache, o->addr.ifname))
+			continue;
+		r = sdnd_objset_add(have, o);
+		if (r < 0 && r != -EEXIST)
+			return r;
+	}
+	/* The remote entries of an owned VXLAN device are all sdnd's. */
+	for (i = 0; i < cache->fdbs.n; i++) {
+		const struct sdnd_obj *o = &cache->fdbs.objs[i];
+		const struct sdnd_link *l;
+		static const uint8_t zero[6];
+
+		if (o->gone || memcmp(o->fdb.mac, zero, 6) || sdnd_objset_find(want, o->key))
+			continue;
+		l = sdnd_cache_link(cache, o->fdb.ifname);
+		if (!l || !link_owned(owner, l, NULL) ||
+		    link_deleted(want, owner, cache, o->fdb.ifname))
+			continue;
+		r = sdnd_objset_add(have, o);
+		if (r < 0 && r != -EEXIST)
+			return r;
+	}
+	return 0;
+}
+
+static int act_order(const struct sdnd_action *a)
+{
+	int order = (int)sdnd_kind_ops(action_obj(a)->kind)->order;
+
+	return a->type == SDND_ACT_DELETE ? -order : order;
+}
+
+static int cmp_action(const void *x, const void *y)
+{
+	const struct sdnd_action *a = x, *b = y;
+	int oa = act_order(a), ob = act_order(b);
+
+	if (oa != ob)
+		return oa < ob ? -1 : 1;
+	return strcmp(action_obj(a)->key, action_obj(b)->key);
+}
+
+int sdnd_plan_compute(const struct sdnd_objset *want, const struct sdnd_cache *cache,
+		      const struct sdnd_owner *owner, struct sdnd_plan *plan)
+{
+	size_t i;
+	int r;
+
+	memset(plan, 0, sizeof(*plan));
+
+	/* Pass 1: foreign devices, then the snapshot. Pointers into plan->have are taken only
+	 * once it is complete. */
+	for (i = 0; i < want->n; i++) {
+		const struct sdnd_obj *w = &want->objs[i];
+		const struct sdnd_link *l;
+
+		if (!sdnd_obj_is_link(w))
+			continue;
+		l = sdnd_cache_link(cache, w->link.ifname);
+		if (l && !link_owned(owner, l, sdnd_kind_to_string(w->kind))) {
+			r = add_conflict(plan, w->vnet, w->link.ifname, NULL);
+			if (r < 0)
+				goto fail;
+		}
+	}
+	for (i = 0; i < want->n; i++) {
+		if (sdnd_plan_vnet_conflicts(plan, want->objs[i].vnet))
+			continue;
+		r = snapshot_want(&want->objs[i], cache, &plan->have);
+		if (r < 0)
+			goto fail;
+	}
+	r = snapshot_unwanted(want, cache, owner, &plan->have);
+	if (r < 0)
+		goto fail;
+
+	/* Pass 2: actions. */
+	for (i = 0; i < want->n; i++) {
+		const struct sdnd_obj *w = &want->objs[i];
+		const struct sdnd_obj *h;
+		const struct sdnd_kind_ops *ops = sdnd_kind_ops(w->kind);
+		const char *reason = NULL;
+		uint32_t changed = 0;
+
+		if (sdnd_plan_vnet_conflicts(plan, w->vnet))
+			continue;
+		h = sdnd_objset_find(&plan->have, w->key);
+		if (!h) {
+			r = add_action(plan, SDND_ACT_CREATE, w, NULL, 0, "missing");
+		} else {
+			switch (ops->diff(w, h, &changed, &reason)) {
+			case SDND_DIFF_NONE:
+				r = 0;
+				break;
+			case SDND_DIFF_UPDATE:
+				r = add_action(plan, SDND_ACT_UPDATE, w, h, changed, reason);
+				break;
+			case SDND_DIFF_REPLACE:
+			default:
+				r = add_action(plan, SDND_ACT_REPLACE, w, h, changed, reason);
+				break;
+			}
+		}
+		if (r < 0)
+			goto fail;
+	}
+	for (i = 0; i < plan->have.n; i++) {
+		const struct sdnd_obj *h = &plan->have.objs[i];
+
+		if (sdnd_objset_find(want, h->key))
+			continue;
+		r = add_action(plan, SDND_ACT_DELETE, NULL, h, 0, "no longer in the configuration");
+		if (r < 0)
+			goto fail;
+	}
+	qsort(plan->acts, plan->n, sizeof(*plan->acts), cmp_action);
+	return 0;
+fail:
+	sdnd_plan_free(plan);
+	return r;
+}
+
+void sdnd_action_format(const struct sdnd_action *act, char *buf, size_t size)
+{
+	const struct sdnd_obj *o = action_obj(act);
+	const struct sdnd_kind_ops *ops = sdnd_kind_ops(o->kind);
+	struct sdnd_change ch[SDND_MAX_CHANGES];
+	size_t n = ops->describe(act, ch), i, off;
+
+	off = (size_t)snprintf(buf, size, "%s %s %s", sdnd_act_to_string(act->type), ops->name,
+			       sdnd_obj_ifname(o));
+	if (*o->vnet && off < size)
+		off += (size_t)snprintf(buf + off, size - off, " (vnet %s)", o->vnet);
+	for (i = 0; i < n && off < size; i++) {
+		const struct sdnd_change *c = &ch[i];
+		const char *sep = i ? ", " : ": ";
+
+		if (act->type == SDND_ACT_UPDATE || (act->type == SDND_ACT_REPLACE && *c->from &&
+						     strcmp(c->from, c->to)))
+			off += (size_t)snprintf(buf + off, size - off, "%s%s %s -> %s", sep, c->attr,
+						*c->from ? c->from : "\"\"",
+						*c->to ? c->to : "\"\"");
+		else
+			off += (size_t)snprintf(buf + off, size - off, "%s%s %s", sep, c->attr,
+						act->type == SDND_ACT_DELETE ? c->from : c->to);
+	}
+	if (act->type == SDND_ACT_REPLACE && off < size)
+		snprintf(buf + off, size - off, " [%s]", act->reason);
+	else if (act->type == SDND_ACT_DELETE && off < size)
+		snprintf(buf + off, size - off, " [%s]", act->reason);
+}
+
+void sdnd_plan_print(const struct sdnd_plan *plan, FILE *f)
+{
+	char line[2048];
+	size_t i;
+
+	for (i = 0; i < plan->n_conflicts; i++)
+		fprintf(f, "skip vnet %s: %s\n", plan->conflicts[i].vnet, plan->conflicts[i].msg);
+	for (i = 0; i < plan->n; i++) {
+		sdnd_action_format(&plan->acts[i], line, sizeof(line));
+		fprintf(f, "%s\n", line);
+	}
+	if (!plan->n)
+		fprintf(f, "nothing to change\n");
+}
+
+struct json_object *sdnd_plan_to_json(const struct sdnd_plan *plan)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *acts = json_object_new_array();
+	struct json_object *conf = json_object_new_array();
+	size_t i, j;
+
+	for (i = 0; i < plan->n; i++) {
+		const struct sdnd_action *a = &plan->acts[i];
+		const struct sdnd_obj *o = action_obj(a);
+		const struct sdnd_kind_ops *ops = sdnd_kind_ops(o->kind);
+		struct sdnd_change ch[SDND_MAX_CHANGES];
+		size_t n = ops->describe(a, ch);
+		struct json_object *ja = json_object_new_object();
+		struct json_object *jc = json_object_new_array();
+
+		json_object_object_add(ja, "action", json_object_new_string(sdnd_act_to_string(a->type)));
+		json_object_object_add(ja, "kind", json_object_new_string(ops->name));
+		json_object_object_add(ja, "name", json_object_new_string(sdnd_obj_ifname(o)));
+		json_object_object_add(ja, "key", json_object_new_string(o->key));
+		if (*o->vnet)
+			json_object_object_add(ja, "vnet", json_object_new_string(o->vnet));
+		for (j = 0; j < n; j++) {
+			struct json_object *c = json_object_new_object();
+
+			json_object_object_add(c, "attr", json_object_new_string(ch[j].attr));
+			if (a->type != SDND_ACT_CREATE)
+				json_object_object_add(c, "from", json_object_new_string(ch[j].from));
+			if (a->type != SDND_ACT_DELETE)
+				json_object_object_add(c, "to", json_object_new_string(ch[j].to));
+			json_object_array_add(jc, c);
+		}
+		json_object_object_add(ja, "changes", jc);
+		if (a->reason)
+			json_object_object_add(ja, "reason", json_object_new_string(a->reason));
+		json_object_array_add(acts, ja);
+	}
+	for (i = 0; i < plan->n_conflicts; i++) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "vnet", json_object_new_string(plan->conflicts[i].vnet));
+		json_object_object_add(c, "interface",
+				       json_object_new_string(plan->conflicts[i].ifname));
+		json_object_object_add(c, "error", json_object_new_string(plan->conflicts[i].msg));
+		json_object_array_add(conf, c);
+	}
+	json_object_object_add(root, "actions", acts);
+	json_object_object_add(root, "conflicts", conf);
+	return root;
+}

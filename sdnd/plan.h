@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Diff -> plan: wanted objects vs the observed kernel, as an ordered list of actions. Pure. */
+#ifndef SDND_PLAN_H
+#define SDND_PLAN_H
+
+#include <json-c/json.h>
+#include <stdio.h>
+
+#include "sdnd/cache.h"
+#include "sdnd/kind.h"
+#include "sdnd/owner.h"
+
+/* A vnet that cannot be applied because a device it needs belongs to someone else. */
+struct sdnd_conflict {
+	char vnet[IFNAMSIZ];
+	char ifname[IFNAMSIZ];
+	char msg[128];
+};
+
+struct sdnd_plan {
+	struct sdnd_action *acts;
+	size_t n, cap;
+	struct sdnd_conflict *conflicts;
+	size_t n_conflicts, cap_conflicts;
+	struct sdnd_objset have;      /* snapshot of the observed objects the actions refer to */
+};
+
+/*
+ * Compute what turns the kernel (cache) into want, touching only what owner says is sdnd's.
+ * Pure: reads cache and owner, writes plan. Actions are sorted: deletes (kind order
+ * descending), then creates, replaces and updates (kind order ascending). 0 or -ENOMEM.
+ */
+int sdnd_plan_compute(const struct sdnd_objset *want, const struct sdnd_cache *cache,
+		      const struct sdnd_owner *owner, struct sdnd_plan *plan);
+void sdnd_plan_free(struct sdnd_plan *plan);
+bool sdnd_plan_vnet_conflicts(const struct sdnd_plan *plan, const char *vnet);
+
+/* One line per action: "create vxlan vxlan_web (vnet web): vni 100, port 4789, ..." */
+void sdnd_action_format(const struct sdnd_action *act, char *buf, size_t size);
+void sdnd_plan_print(const struct sdnd_plan *plan, FILE *f);
+struct json_object *sdnd_plan_to_json(const struct sdnd_plan *plan);
+
+#endif

@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "sdnd/reconcile.h"
+
+#include <json-c/json.h>
+#include <time.h>
+
+#include "sdnd/kind.h"
+#include "sdnd/log.h"
+#include "sdnd/state.h"
+#include "sdnd/util.h"
+#include "zones/expand.h"
+
+#define RETRY_MIN_MS 1000
+#define RETRY_MAX_MS 60000
+/* Applied this many times without the kernel keeping it: treat as failed and back off. */
+#define MAX_ATTEMPTS 5
+/* Plan/apply rounds in one run: a replace or a newly created device may enable more work. */
+#define MAX_ROUNDS 4
+
+static const char *const state_names[_SDND_STATE_MAX] = {
+	[SDND_STATE_IN_SYNC] = "in-sync",
+	[SDND_STATE_PENDING] = "pending",
+	[SDND_STATE_FAILED] = "failed",
+};
+
+const char *sdnd_state_to_string(enum sdnd_obj_state s)
+{
+	return (unsigned int)s < _SDND_STATE_MAX ? state_names[s] : NULL;
+}
+
+uint64_t sdnd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int sdnd_rec_init(struct sdnd_reconciler *rec, const char *state_dir, bool events)
+{
+	_cleanup_free_ char *owner_path = NULL;
+	int r;
+
+	memset(rec, 0, sizeof(*rec));
+	if (state_dir) {
+		if (asprintf(&owner_path, "%s/owned.json", state_dir) < 0 ||
+		    asprintf(&rec->status_path, "%s/status.json", state_dir) < 0)
+			return -ENOMEM;
+	}
+	r = sdnd_owner_load(&rec->owner, owner_path);
+	if (r < 0 && r != -EBADMSG)
+		return r;
+	r = snl_open(&rec->nl, events);
+	if (r < 0) {
+		log_err("cannot open rtnetlink: %s", strerror(-r));
+		return r;
+	}
+	r = sdnd_cache_dump(&rec->cache, &rec->nl);
+	if (r < 0)
+		log_err("cannot read the kernel's links: %s", strerror(-r));
+	return r;
+}
+
+void sdnd_rec_free(struct sdnd_reconciler *rec)
+{
+	zone_config_free(rec->cfg);
+	sdnd_objset_clear(&rec->want);
+	free(rec->st);
+	free(rec->conflicts);
+	free(rec->config_path);
+	free(rec->status_path);
+	sdnd_cache_free(&rec->cache);
+	sdnd_owner_free(&rec->owner);
+	snl_close(&rec->nl);
+	memset(rec, 0, sizeof(*rec));
+}
+
+static int read_file(const char *path, char **ret_buf, size_t *ret_len)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (!f)
+		return -errno;
+	for (;;) {
+		size_t n;
+
+		if (sdnd_grow(&buf, &cap, len + 65536 + 1, 1) < 0)
+			return -ENOMEM;
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+		if (len > 64 * 1024 * 1024)
+			return -EFBIG;
+	}
+	if (ferror(f))
+		return -EIO;
+	buf[len] = '\0';
+	*ret_buf = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err)
+{
+	struct zone_errors errs = { 0 };
+	struct zone_config *cfg = NULL;
+	struct sdnd_objset want = { 0 };
+	_cleanup_free_ char *buf = NULL;
+	char host[ZONE_NODE_NAME_MAX + 1] = "localhost";
+	struct zone_env env;
+	struct sdnd_objstate *st;
+	size_t len, i;
+	int r;
+
+	if (rec->cache.stale)
+		sdnd_cache_dump(&rec->cache, &rec->nl);
+	if (*rec->node)
+		sdnd_strlcpy(host, rec->node, sizeof(host));
+	else
+		gethostname(host, sizeof(host) - 1);
+	r = sdnd_cache_env(&rec->cache, host, &env);
+	if (r < 0)
+		return r;
+
+	r = read_file(path, &buf, &len);
+	if (r < 0) {
+		snprintf(rec->last_load_error, sizeof(rec->last_load_error), "%s: %s", path,
+			 strerror(-r));
+		if (err)
+			fprintf(err, "%s\n", rec->last_load_error);
+		else
+			log_err("%s; keeping the running configuration", rec->last_load_error);
+		return r;
+	}
+	r = zone_parse(buf, len, path, &env, &cfg, &errs);
+	if (r < 0) {
+		size_t off = 0;
+
+		rec->last_load_error[0] = '\0';
+		for (i = 0; i < errs.n; i++) {
+			if (err)
+				fprintf(err, "%s\n", errs.msgs[i]);
+			else
+				log_err("%s", errs.msgs[i]);
+			if (off < sizeof(rec->last_load_error))
+				off += (size_t)snprintf(rec->last_load_error + off,
+							sizeof(rec->last_load_error) - off, "%s%s",
+							i ? "; " : "", errs.msgs[i]);
+		}
+		if (!err)
+			log_err("%s rejected (%zu error%s); keeping the running configuration",
+				path, errs.n, errs.n == 1 ? "" : "s");
+		zone_errors_clear(&errs);
+		return r;
+	}
+	r = zone_expand(cfg, &env, &want);
+	if (r < 0)
+		goto fail;
+	st = calloc(want.n ? want.n : 1, sizeof(*st));
+	if (!st) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < want.n; i++)
+		st[i].state = SDND_STATE_PENDING;
+
+	zone_config_free(rec->cfg);
+	sdnd_objset_clear(&rec->want);
+	free(rec->st);
+	rec->cfg = cfg;
+	rec->want = want;
+	rec->st = st;
+	rec->generation++;
+	snprintf(rec->config_hash, sizeof(rec->config_hash), "%08x%08x", sdnd_hash(buf, len),
+		 sdnd_hash(buf, len / 2));
+	rec->last_load_error[0] = '\0';
+	rec->fresh = true;
+	if (path != rec->config_path) {
+		free(rec->config_path);
+		rec->config_path = strdup(path);
+	}
+	return 0;
+fail:
+	zone_config_free(cfg);
+	sdnd_objset_clear(&want);
+	return r;
+}
+
+int sdnd_rec_plan(struct sdnd_reconciler *rec, struct sdnd_plan *ret_plan)
+{
+	int r;
+
+	if (rec->cache.stale) {
+		r = sdnd_cache_dump(&rec->cache, &rec->nl);
+		if (r < 0)
+			return r;
+		rec->n_resyncs++;
+	}
+	return sdnd_plan_compute(&rec->want, &rec->cache, &rec->owner, ret_plan);
+}
+
+static struct sdnd_objstate *want_state(struct sdnd_reconciler *rec, const struct sdnd_obj *w)
+{
+	return w ? &rec->st[w - rec->want.objs] : NULL;
+}
+
+static void set_failed(struct sdnd_objstate *s, int err, const char *msg, uint64_t now)
+{
+	unsigned int shift = s->attempts < 7 ? s->attempts : 6;
+	uint64_t delay = (uint64_t)RETRY_MIN_MS << shift;
+
+	s->state = SDND_STATE_FAILED;
+	s->err = err;
+	snprintf(s->msg, sizeof(s->msg), "%s", msg);
+	s->next_retry_ms = now + (delay > RETRY_MAX_MS ? RETRY_MAX_MS : delay);
+}
+
+/* Record ownership of links and addresses about to be created (ifindex unknown yet). */
+static void own_intents(struct sdnd_reconciler *rec, const struct sdnd_action *acts, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct sdnd_obj *w = acts[i].want;
+
+		if (!w || (acts[i].type != SDND_ACT_CREATE && acts[i].type != SDND_ACT_REPLACE))
+			continue;
+		if (sdnd_obj_is_link(w))
+			sdnd_owner_set(&rec->owner, w->key, sdnd_kind_to_string(w->kind), 0);
+		else if (w->kind == SDND_KIND_ADDR)
+			sdnd_owner_set(&rec->owner, w->key, "", 0);
+	}
+}
+
+/* After a group ran: ownership of what was created or deleted, each object's state, logs. */
+static void group_done(struct sdnd_reconciler *rec, struct sdnd_action *acts, size_t n,
+		       const struct snl_batch *b, const int *enc_err, bool repair, uint64_t now)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		const struct sdnd_action *a = &acts[i];
+		const struct sdnd_obj *o = a->want ? a->want : a->have;
+		struct sdnd_objstate *s = want_state(rec, a->want);
+		char line[1024], msg[SNL_EXTACK_MAX + 64];
+		int enc = enc_err[i], err = enc;
+		const char *extack = "";
+
+		for (j = 0; !err && j < b->n; j++) {
+			if (b->reqs[j].tag == i && b->reqs[j].err) {
+				err = b->reqs[j].err;
+				extack = b->reqs[j].extack;
+			}
+		}
+		sdnd_action_format(a, line, sizeof(line));
+		if (a->type == SDND_ACT_DELETE && (!err || err == -ENODEV || err == -ENOENT)) {
+			if (!rec->quiet)
+				log_info("%s", line);
+			sdnd_owner_del(&rec->owner, o->key);
+			continue;
+		}
+		if (enc == -ENODEV || (err == -ENODEV && a->type != SDND_ACT_CREATE)) {
+			/* A device it needs is missing, or the one it changes just vanished: the
+			 * kernel's notification will bring the next round. */
+			if (!enc)
+				rec->cache.stale = true;
+			if (s) {
+				s->state = SDND_STATE_PENDING;
+				snprintf(s->msg, sizeof(s->msg), "waiting for a device it needs");
+			}
+			continue;
+		}
+		if (err) {
+			if (*extack)
+				snprintf(msg, sizeof(msg), "%s (%s)", strerror(-err), extack);
+			else
+				snprintf(msg, sizeof(msg), "%s", strerror(-err));
+			log_err("vnet %s: %s: %s", *o->vnet ? o->vnet : "-", line, msg);
+			rec->n_failures++;
+			if (s) {
+				s->attempts++;
+				set_failed(s, err, msg, now);
+			}
+			continue;
+		}
+		if (!rec->quiet)
+			log_info("%s%s", repair ? "repair: " : "", line);
+		rec->n_actions++;
+		if (repair)
+			rec->n_repairs++;
+		if (s) {
+			s->attempts++;
+			s->state = SDND_STATE_IN_SYNC;
+			s->msg[0] = '\0';
+			s->err = 0;
+			if (s->attempts >= MAX_ATTEMPTS)
+				set_failed(s, -EAGAIN, "the kernel does not keep this change", now);
+		}
+		if (a->want && sdnd_obj_is_link(a->want)) {
+			const struct sdnd_link *l = sdnd_cache_link(&rec->cache, a->want->link.ifname);
+
+			if (l && (a->type != SDND_ACT_UPDATE))
+				sdnd_owner_set(&rec->owner, a->want->key,
+					       sdnd_kind_to_string(a->want->kind), l->ifindex);
+		}
+	}
+}
+
+/* Execute one group of actions of the same kind order as one batch. */
+static int run_group(struct sdnd_reconciler *rec, struct sdnd_action *acts, size_t n, bool repair,
+		     uint64_t now)
+{
+	struct sdnd_resolver res = { .ifindex = sdnd_cache_ifindex, .ctx = &rec->cache };
+	struct snl_batch *b = calloc(1, sizeof(*b));
+	_cleanup_free_ int *enc_err = calloc(n, sizeof(int));
+	size_t i;
+	int r = 0;
+
+	if (!b || !enc_err) {
+		free(b);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		const struct sdnd_action *a = &acts[i];
+		const struct sdnd_kind_ops *ops = sdnd_kind_ops((a->want ? a->want : a->have)->kind);
+
+		if (a->type == SDND_ACT_REPLACE || a->type == SDND_ACT_DELETE)
+			enc_err[i] = ops->encode(a, SDND_ACT_DELETE, b, &res, (uint32_t)i);
+		if (!enc_err[i] && a->type != SDND_ACT_DELETE)
+			enc_err[i] = ops->encode(a, a->type == SDND_ACT_UPDATE ? SDND_ACT_UPDATE :
+						 SDND_ACT_CREATE, b, &res, (uint32_t)i);
+	}
+	if (b->n)
+		r = snl_batch_run(&rec->nl, b);
+	/* The kernel queued its notifications before the acks: learn new ifindexes now. */
+	sdnd_cache_read_events(&rec->cache, &rec->nl);
+	if (rec->cache.stale && sdnd_cache_dump(&rec->cache, &rec->nl) == 0)
+		rec->n_resyncs++;
+	group_done(rec, acts, n, b, enc_err, repair, now);
+	snl_batch_free(b);
+	free(b);
+	return r;
+}
+
+static int action_group_order(const struct sdnd_action *a)
+{
+	int order = (int)sdnd_kind_ops((a->want ? a->want : a->have)->kind)->order;
+
+	return a->type == SDND_ACT_DELETE ? -order : order;
+}
+
+int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms)
+{
+	uint64_t now = sdnd_now_ms(), next = 0;
+	bool repair = !rec->fresh;
+	unsigned int round, executed = 0;
+	size_t i;
+	int r = 0, bad = 0;
+
+	if (!rec->cfg)
+		return 0;
+	sdnd_cache_read_events(&rec->cache, &rec->nl);
+	for (round = 0; round < MAX_ROUNDS; round++) {
+		struct sdnd_plan plan;
+		size_t n = 0, start;
+
+		r = sdnd_rec_plan(rec, &plan);
+		if (r < 0)
+			return r;
+		if (round == 0) {
+			/* Objects without an action are in sync; conflicts fail their vnet. */
+			for (i = 0; i < rec->want.n; i++) {
+				rec->st[i].state = SDND_STATE_IN_SYNC;
+				rec->st[i].msg[0] = '\0';
+			}
+			for (i = 0; i < plan.n; i++) {
+				struct sdnd_objstate *s = want_state(rec, plan.acts[i].want);
+
+				if (s && s->next_retry_ms <= now) {
+					s->state = SDND_STATE_PENDING;
+				} else if (s) {
+					s->state = SDND_STATE_FAILED;
+					snprintf(s->msg, sizeof(s->msg), "%s", s->msg[0] ? s->msg :
+						 "retrying later");
+				}
+			}
+			for (i = 0; i < rec->want.n; i++)
+				if (rec->st[i].state == SDND_STATE_IN_SYNC)
+					rec->st[i].attempts = 0;
+			free(rec->conflicts);
+			rec->conflicts = NULL;
+			rec->n_conflicts = plan.n_conflicts;
+			if (plan.n_conflicts) {
+				rec->conflicts = malloc(plan.n_conflicts * sizeof(*plan.conflicts));
+				if (rec->conflicts)
+					memcpy(rec->conflicts, plan.conflicts,
+					       plan.n_conflicts * sizeof(*plan.conflicts));
+				else
+					rec->n_conflicts = 0;
+			}
+			for (i = 0; i < rec->want.n; i++) {
+				if (!sdnd_plan_vnet_conflicts(&plan, rec->want.objs[i].vnet))
+					continue;
+				rec->st[i].state = SDND_STATE_FAILED;
+				snprintf(rec->st[i].msg, sizeof(rec->st[i].msg), "%s",
+					 plan.conflicts[0].msg);
+			}
+			for (i = 0; i < plan.n_conflicts; i++) {
+				size_t j;
+
+				for (j = 0; j < rec->want.n; j++)
+					if (!strcmp(rec->want.objs[j].vnet, plan.conflicts[i].vnet))
+						snprintf(rec->st[j].msg, sizeof(rec->st[j].msg),
+							 "%s", plan.conflicts[i].msg);
+			}
+		}
+		/* Keep only actions that are not backing off. */
+		for (i = 0; i < plan.n; i++) {
+			struct sdnd_objstate *s = want_state(rec, plan.acts[i].want);
+
+			if (s && s->next_retry_ms > now)
+				continue;
+			plan.acts[n++] = plan.acts[i];
+		}
+		if (!n) {
+			sdnd_plan_free(&plan);
+			break;
+		}
+		own_intents(rec, plan.acts, n);
+		sdnd_owner_save(&rec->owner);
+		for (start = 0; start < n;) {
+			size_t end = start + 1;
+
+			while (end < n && action_group_order(&plan.acts[end]) ==
+						  action_group_order(&plan.acts[start]))
+				end++;
+			r = run_group(rec, plan.acts + start, end - start, repair, now);
+			if (r < 0)
+				log_err("netlink: %s", strerror(-r));
+			start = end;
+		}
+		executed += (unsigned int)n;
+		sdnd_plan_free(&plan);
+	}
+	sdnd_owner_save(&rec->owner);
+
+	for (i = 0; i < rec->want.n; i++) {
+		if (rec->st[i].state == SDND_STATE_IN_SYNC)
+			continue;
+		bad++;
+		if (rec->st[i].state == SDND_STATE_FAILED && rec->st[i].next_retry_ms &&
+		    (!next || rec->st[i].next_retry_ms < next))
+			next = rec->st[i].next_retry_ms;
+	}
+	rec->n_reconciles++;
+	rec->last_changes = executed;
+	rec->fresh = false;
+	rec->last_reconcile_ms = wall_ms();
+	if (ret_next_ms)
+		*ret_next_ms = next;
+	return bad;
+}
+
+int sdnd_rec_write_status(struct sdnd_reconciler *rec)
+{
+	struct json_object *root, *objs, *counts, *conf;
+	unsigned int by_state[_SDND_STATE_MAX] = { 0 };
+	size_t i;
+	int r;
+
+	if (!rec->status_path)
+		return 0;
+	root = json_object_new_object();
+	objs = json_object_new_array_ext((int)rec->want.n);
+	json_object_object_add(root, "node",
+			       json_object_new_string(rec->cfg ? rec->cfg->node : rec->node));
+	json_object_object_add(root, "version", json_object_new_string(SDND_VERSION));
+	json_object_object_add(root, "pid", json_object_new_int(getpid()));
+	json_object_object_add(root, "config", json_object_new_string(rec->config_path ?
+								       rec->config_path : ""));
+	json_object_object_add(root, "generation", json_object_new_int64((int64_t)rec->generation));
+	json_object_object_add(root, "config_hash", json_object_new_string(rec->config_hash));
+	if (*rec->last_load_error)
+		json_object_object_add(root, "config_error",
+				       json_object_new_string(rec->last_load_error));
+	json_object_object_add(root, "last_reconcile_ms",
+			       json_object_new_int64((int64_t)rec->last_reconcile_ms));
+	for (i = 0; i < rec->want.n; i++) {
+		const struct sdnd_obj *o = &rec->want.objs[i];
+		const struct sdnd_objstate *s = &rec->st[i];
+		struct json_object *j = json_object_new_object();
+
+		by_state[s->state]++;
+		json_object_object_add(j, "key", json_object_new_string(o->key));
+		json_object_object_add(j, "kind", json_object_new_string(sdnd_kind_to_string(o->kind)));
+		json_object_object_add(j, "name", json_object_new_string(sdnd_obj_ifname(o)));
+		json_object_object_add(j, "vnet", json_object_new_string(o->vnet));
+		json_object_object_add(j, "state",
+				       json_object_new_string(sdnd_state_to_string(s->state)));
+		if (*s->msg)
+			json_object_object_add(j, "error", json_object_new_string(s->msg));
+		json_object_array_add(objs, j);
+	}
+	json_object_object_add(root, "objects", objs);
+	counts = json_object_new_object();
+	for (i = 0; i < _SDND_STATE_MAX; i++)
+		json_object_object_add(counts, sdnd_state_to_string((enum sdnd_obj_state)i),
+				       json_object_new_int((int)by_state[i]));
+	json_object_object_add(root, "summary", counts);
+	conf = json_object_new_array();
+	for (i = 0; i < rec->n_conflicts; i++) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "vnet", json_object_new_string(rec->conflicts[i].vnet));
+		json_object_object_add(c, "interface",
+				       json_object_new_string(rec->conflicts[i].ifname));
+		json_object_object_add(c, "error", json_object_new_string(rec->conflicts[i].msg));
+		json_object_array_add(conf, c);
+	}
+	json_object_object_add(root, "conflicts", conf);
+	counts = json_object_new_object();
+	json_object_object_add(counts, "reconciles", json_object_new_int64((int64_t)rec->n_reconciles));
+	json_object_object_add(counts, "actions", json_object_new_int64((int64_t)rec->n_actions));
+	json_object_object_add(counts, "repairs", json_object_new_int64((int64_t)rec->n_repairs));
+	json_object_object_add(counts, "failures", json_object_new_int64((int64_t)rec->n_failures));
+	json_object_object_add(counts, "resyncs", json_object_new_int64((int64_t)rec->n_resyncs));
+	json_object_object_add(counts, "netlink_requests",
+			       json_object_new_int64((int64_t)rec->nl.n_requests));
+	json_object_object_add(counts, "netlink_errors",
+			       json_object_new_int64((int64_t)rec->nl.n_errors));
+	json_object_object_add(counts, "enobufs", json_object_new_int64((int64_t)rec->nl.n_enobufs));
+	json_object_object_add(root, "counters", counts);
+	r = sdnd_write_atomic(rec->status_path,
+			      json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+								   JSON_C_TO_STRING_SPACED));
+	json_object_put(root);
+	return r;
+}

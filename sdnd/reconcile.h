@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The reconciler: holds the running generation, the observed kernel and ownership; computes
+ * the plan and executes it in dependency order; keeps each wanted object's state.
+ */
+#ifndef SDND_RECONCILE_H
+#define SDND_RECONCILE_H
+
+#include <stdint.h>
+
+#include "sdnd/cache.h"
+#include "sdnd/nl.h"
+#include "sdnd/owner.h"
+#include "sdnd/plan.h"
+#include "zones/model.h"
+
+enum sdnd_obj_state {
+	SDND_STATE_IN_SYNC,
+	SDND_STATE_PENDING,
+	SDND_STATE_FAILED,
+	_SDND_STATE_MAX,
+};
+
+const char *sdnd_state_to_string(enum sdnd_obj_state s);
+
+struct sdnd_objstate {
+	enum sdnd_obj_state state;
+	int err;
+	char msg[SNL_EXTACK_MAX + 64];
+	unsigned int attempts;       /* actions applied since it was last seen in sync */
+	uint64_t next_retry_ms;      /* monotonic; 0 = now */
+};
+
+struct sdnd_reconciler {
+	struct snl nl;
+	struct sdnd_cache cache;
+	struct sdnd_owner owner;
+	char node[ZONE_NODE_NAME_MAX + 1];  /* --node, or "" for the document's / hostname */
+	char *config_path;
+	char *status_path;                  /* NULL: no status file */
+	struct zone_config *cfg;            /* running generation; NULL before the first */
+	uint64_t generation;                /* accepted documents since start */
+	char config_hash[17];
+	char last_load_error[1024];         /* why the last (re)load was rejected, "" if it was not */
+	struct sdnd_objset want;
+	struct sdnd_objstate *st;           /* parallel to want.objs */
+	struct sdnd_conflict *conflicts;    /* of the last plan */
+	size_t n_conflicts;
+	uint64_t n_reconciles, n_actions, n_repairs, n_failures, n_resyncs;
+	uint64_t last_reconcile_ms;
+	unsigned int last_changes;          /* actions executed by the last run */
+	bool fresh;                         /* a generation was loaded since the last run */
+	bool quiet;                         /* don't log each action (plan/apply --once print) */
+};
+
+/* Open netlink (with events for the daemon), load ownership, dump the kernel. */
+int sdnd_rec_init(struct sdnd_reconciler *rec, const char *state_dir, bool events);
+void sdnd_rec_free(struct sdnd_reconciler *rec);
+/*
+ * Parse and validate path against this node; on success make it the running generation.
+ * On failure the running generation stays and every error is printed to err (may be NULL: then
+ * logged). 0, -EINVAL for a rejected document, or -errno.
+ */
+int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err);
+/* Compute the plan for the running generation against the kernel (dumped again if stale). */
+int sdnd_rec_plan(struct sdnd_reconciler *rec, struct sdnd_plan *ret_plan);
+/*
+ * One reconcile: plan and apply, honouring each object's retry backoff. Returns the number of
+ * objects failed or pending, or -errno. *ret_next_ms: when to run again for retries (0: none).
+ */
+int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms);
+int sdnd_rec_write_status(struct sdnd_reconciler *rec);
+uint64_t sdnd_now_ms(void);
+
+#endif

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Files under the run directory: atomic writes. */
+#ifndef SDND_STATE_H
+#define SDND_STATE_H
+
+/* Write text to path through a temporary file and rename(2). 0 or -errno. */
+int sdnd_write_atomic(const char *path, const char *text);
+/* mkdir -p with mode. 0 or -errno. */
+int sdnd_mkdir_p(const char *path, unsigned int mode);
+
+#endif

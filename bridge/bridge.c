@@ -229,22 +229,24 @@ static size_t fwd_describe(const struct sdnd_action *act, struct sdnd_change *c)
 static int fwd_encode(const struct sdnd_action *act, enum sdnd_act_type step, struct snl_batch *b,
 		      const struct sdnd_resolver *res, uint32_t tag)
 {
-	const struct sdnd_fwd *w = &act->want->fwd;
+	const struct sdnd_fwd *w;
 	struct nlattr *spec, *af, *conf;
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	char path[128];
 	int idx;
 
+	/* Forwarding is never switched off: a device that goes away takes it along. */
 	if (step == SDND_ACT_DELETE)
 		return 0;
+	w = &act->want->fwd;
+	idx = res->ifindex(res->ctx, w->ifname);
+	if (!idx)
+		return -ENODEV;
 	if (w->family == AF_INET6) {
 		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/forwarding", w->ifname);
 		return snl_batch_sysctl(b, path, w->value ? "1" : "0", tag);
 	}
-	idx = res->ifindex(res->ctx, w->ifname);
-	if (!idx)
-		return -ENODEV;
 	nlh = snl_batch_begin(b, RTM_NEWLINK, 0);
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_index = idx;

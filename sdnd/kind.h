@@ -121,8 +121,9 @@ struct nlmsghdr *sdnd_link_encode_common(const struct sdnd_action *act, enum sdn
 					 struct snl_batch *b, const struct sdnd_resolver *res);
 
 /*
- * Commit a link message started with sdnd_link_encode_common(). On create, the kernel ignores
- * IFLA_IFALIAS, so the alias follows in a second request addressed by name.
+ * Commit a link message started with sdnd_link_encode_common(). On create the kernel ignores
+ * IFLA_IFALIAS, and a bridge's MTU given at creation still follows its ports: both are set
+ * again in a second request addressed by name.
  */
 int sdnd_link_encode_finish(const struct sdnd_action *act, enum sdnd_act_type step,
 			    struct snl_batch *b, uint32_t tag);

@@ -136,16 +136,21 @@ int sdnd_link_encode_finish(const struct sdnd_action *act, enum sdnd_act_type st
 			    struct snl_batch *b, uint32_t tag)
 {
 	const struct sdnd_link *w = act->want ? &act->want->link : NULL;
+	bool bridge = act->want && act->want->kind == SDND_KIND_BRIDGE;
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	int r = snl_batch_end(b, tag);
 
-	if (r < 0 || step != SDND_ACT_CREATE || !*w->alias)
+	if (r < 0 || step != SDND_ACT_CREATE || (!*w->alias && !(bridge && w->mtu)))
 		return r;
 	nlh = snl_batch_begin(b, RTM_NEWLINK, 0);
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, w->ifname);
-	mnl_attr_put_strz(nlh, IFLA_IFALIAS, w->alias);
+	if (*w->alias)
+		mnl_attr_put_strz(nlh, IFLA_IFALIAS, w->alias);
+	/* A bridge follows its ports' MTU unless the MTU was changed after creation. */
+	if (bridge && w->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, w->mtu);
 	return snl_batch_end(b, tag);
 }

@@ -48,6 +48,7 @@ static int owner_rehash(struct sdnd_owner *o, size_t cap)
 	}
 	o->cap = cap;
 	o->n = 0;
+	o->tombs = 0;
 	for (i = 0; i < oldcap; i++) {
 		if (old[i].used) {
 			*slot(o, old[i].key, true) = old[i];
@@ -63,16 +64,24 @@ int sdnd_owner_set(struct sdnd_owner *o, const char *key, const char *kind, int 
 	struct sdnd_owner_entry *e;
 	int r;
 
-	if ((o->n + 1) * 2 > o->cap) {
-		r = owner_rehash(o, o->cap ? o->cap * 2 : 64);
+	/* Tombstones count against the load factor, or probing could find no free slot. */
+	if ((o->n + o->tombs + 1) * 2 > o->cap) {
+		size_t cap = o->cap ? o->cap : 64;
+
+		while ((o->n + 1) * 2 > cap)
+			cap *= 2;
+		r = owner_rehash(o, cap);
 		if (r < 0)
 			return r;
 	}
 	e = slot(o, key, true);
 	if (e->used && e->ifindex == ifindex && !strcmp(e->kind, kind ? kind : ""))
 		return 0;
-	if (!e->used)
+	if (!e->used) {
+		if (e->deleted)
+			o->tombs--;
 		o->n++;
+	}
 	memset(e, 0, sizeof(*e));
 	e->used = true;
 	sdnd_strlcpy(e->key, key, sizeof(e->key));
@@ -91,6 +100,7 @@ void sdnd_owner_del(struct sdnd_owner *o, const char *key)
 	e->used = false;
 	e->deleted = true;
 	o->n--;
+	o->tombs++;
 	o->dirty = true;
 }
 

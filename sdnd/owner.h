@@ -22,7 +22,8 @@ struct sdnd_owner_entry {
 
 struct sdnd_owner {
 	struct sdnd_owner_entry *e;
-	size_t cap, n;               /* cap is a power of two */
+	size_t cap, n;               /* cap is a power of two; n live entries */
+	size_t tombs;                /* deleted slots, reclaimed by the next rehash */
 	char *path;                  /* NULL: not persisted */
 	bool dirty;
 };

@@ -28,12 +28,17 @@ const char *sdnd_state_to_string(enum sdnd_obj_state s)
 	return (unsigned int)s < _SDND_STATE_MAX ? state_names[s] : NULL;
 }
 
-uint64_t sdnd_now_ms(void)
+uint64_t sdnd_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t sdnd_now_ms(void)
+{
+	return sdnd_now_us() / 1000;
 }
 
 static uint64_t wall_ms(void)
@@ -362,8 +367,8 @@ static int action_group_order(const struct sdnd_action *a)
 
 int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms)
 {
-	uint64_t now = sdnd_now_ms(), next = 0;
-	bool repair = !rec->fresh;
+	uint64_t t0 = sdnd_now_us(), now = t0 / 1000, next = 0;
+	bool repair = !rec->fresh, resync = rec->cache.stale;
 	unsigned int round, executed = 0;
 	size_t i;
 	int r = 0, bad = 0;
@@ -467,6 +472,9 @@ int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms)
 	rec->last_changes = executed;
 	rec->fresh = false;
 	rec->last_reconcile_ms = wall_ms();
+	rec->last_run_us = sdnd_now_us() - t0;
+	if (resync)
+		rec->last_resync_us = rec->last_run_us;
 	if (ret_next_ms)
 		*ret_next_ms = next;
 	return bad;
@@ -496,6 +504,9 @@ int sdnd_rec_write_status(struct sdnd_reconciler *rec)
 				       json_object_new_string(rec->last_load_error));
 	json_object_object_add(root, "last_reconcile_ms",
 			       json_object_new_int64((int64_t)rec->last_reconcile_ms));
+	json_object_object_add(root, "last_run_us", json_object_new_int64((int64_t)rec->last_run_us));
+	json_object_object_add(root, "last_resync_us",
+			       json_object_new_int64((int64_t)rec->last_resync_us));
 	for (i = 0; i < rec->want.n; i++) {
 		const struct sdnd_obj *o = &rec->want.objs[i];
 		const struct sdnd_objstate *s = &rec->st[i];

@@ -47,7 +47,9 @@ struct sdnd_reconciler {
 	struct sdnd_conflict *conflicts;    /* of the last plan */
 	size_t n_conflicts;
 	uint64_t n_reconciles, n_actions, n_repairs, n_failures, n_resyncs;
-	uint64_t last_reconcile_ms;
+	uint64_t last_reconcile_ms;         /* wall clock of the last run */
+	uint64_t last_run_us;               /* duration of the last run */
+	uint64_t last_resync_us;            /* duration of the last run that re-dumped the kernel */
 	unsigned int last_changes;          /* actions executed by the last run */
 	bool fresh;                         /* a generation was loaded since the last run */
 	bool quiet;                         /* don't log each action (plan/apply --once print) */
@@ -71,5 +73,6 @@ int sdnd_rec_plan(struct sdnd_reconciler *rec, struct sdnd_plan *ret_plan);
 int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms);
 int sdnd_rec_write_status(struct sdnd_reconciler *rec);
 uint64_t sdnd_now_ms(void);
+uint64_t sdnd_now_us(void);
 
 #endif

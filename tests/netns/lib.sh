@@ -1,0 +1,213 @@
+#!/bin/bash
+# Shared helpers for namespace tests: "nodes" are network namespaces joined by an underlay
+# bridge, each running its own sdnd; "VMs" are veth ends in namespaces of their own.
+# Every name carries a per-run prefix, so runs never collide and never touch the host.
+
+set -u
+
+SDND=${SDND:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/sdnd}
+P=${P:-sd$$}
+T=$(mktemp -d /tmp/sdnd-test.XXXXXX)
+FAILS=0
+CHECKS=0
+declare -a DAEMONS=()
+
+log() { printf '# %s\n' "$*"; }
+
+cleanup() {
+	local pid ns
+	for pid in "${DAEMONS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${DAEMONS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+		kill -9 "$pid" 2>/dev/null
+	done
+	for ns in $(ip netns list | awk '{print $1}' | grep "^$P" || true); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	# a sanitizer report from any daemon is a failure
+	if grep -l -E 'ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|runtime error:' "$T"/*.log 2>/dev/null; then
+		echo "not ok - a daemon reported a sanitizer error"
+		FAILS=$((FAILS + 1))
+	fi
+	if [ "$FAILS" -ne 0 ] || [ -n "${KEEP_LOGS:-}" ]; then
+		for f in "$T"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 40 "$f"; }; done
+	fi
+	rm -rf "$T"
+	[ "$FAILS" -eq 0 ] || exit 1
+}
+trap cleanup EXIT
+
+# ok CONDITION-DESCRIPTION: record a passed check; fail: a failed one.
+ok() { CHECKS=$((CHECKS + 1)); printf 'ok - %s\n' "$*"; }
+fail() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); printf 'not ok - %s\n' "$*"; }
+
+# check DESCRIPTION COMMAND...: run COMMAND once.
+check() {
+	local what=$1; shift
+	if "$@" >/dev/null 2>&1; then ok "$what"; else fail "$what"; fi
+}
+
+# wait_for DEADLINE_S DESCRIPTION COMMAND...: poll COMMAND until it succeeds or the deadline.
+wait_for() {
+	local deadline=$1 what=$2; shift 2
+	local end=$(( $(date +%s%N) + ${deadline%.*} * 1000000000 ))
+	while :; do
+		if "$@" >/dev/null 2>&1; then ok "$what"; return 0; fi
+		[ "$(date +%s%N)" -ge "$end" ] && break
+		sleep 0.01
+	done
+	fail "$what (not within ${deadline}s)"
+	return 1
+}
+
+# elapsed_ms START_NS: milliseconds since START_NS (from date +%s%N).
+elapsed_ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+finish() {
+	echo "# $CHECKS checks, $FAILS failed"
+	[ "$FAILS" -eq 0 ]
+}
+
+# skip_unless_root
+require_root() {
+	if [ "$(id -u)" -ne 0 ]; then echo "skip: needs root"; exit 77; fi
+}
+
+nsx() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
+
+# underlay N: N nodes n1..nN with eth0 = 192.0.2.i/24 on a shared bridge (namespace "ul").
+underlay() {
+	local n=$1 i
+	ip netns add "${P}ul"
+	ip -n "${P}ul" link add ul type bridge
+	ip -n "${P}ul" link set ul up
+	for i in $(seq "$n"); do
+		ip netns add "${P}n$i"
+		ip -n "${P}n$i" link set lo up
+		ip -n "${P}ul" link add "p$i" type veth peer name eth0 netns "${P}n$i"
+		ip -n "${P}ul" link set "p$i" master ul up
+		ip -n "${P}n$i" addr add "192.0.2.$i/24" dev eth0
+		ip -n "${P}n$i" link set eth0 up
+	done
+}
+
+# sdnd_start NODE CONFIG [ARGS...]: run the daemon in NODE's namespace, state in $T/NODE.
+sdnd_start() {
+	local node=$1 cfg=$2; shift 2
+	ip netns exec "$P$node" "$SDND" -f -c "$cfg" -s "$T/$node" -n "$node" "$@" \
+		>>"$T/$node.log" 2>&1 &
+	DAEMONS+=("$!")
+	eval "PID_$node=$!"
+}
+
+# sdnd_stop NODE: SIGTERM and wait.
+sdnd_stop() {
+	local node=$1 pid
+	pid=$(eval echo "\${PID_$node:-}")
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null
+	for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.01; done
+	return 1
+}
+
+# status NODE: the daemon's status file.
+status() { cat "$T/$1/status.json"; }
+
+# in_sync NODE GENERATION: every wanted object in sync at that generation.
+in_sync() {
+	python3 - "$T/$1/status.json" "${2:-}" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+gen_ok = not sys.argv[2] or str(d["generation"]) == sys.argv[2]
+sys.exit(0 if gen_ok and d["summary"]["pending"] == 0 and d["summary"]["failed"] == 0
+         and d["objects"] else 1)
+PY
+}
+
+# vm NODE VNET NAME ADDR/LEN: a "VM" namespace whose eth0 is plugged into VNET's bridge on NODE
+# through a veth whose host end is tap_NAME (a foreign port, as a VM's tap would be).
+vm() {
+	local node=$1 vnet=$2 name=$3 addr=$4
+	ip netns add "$P$name"
+	ip -n "$P$name" link set lo up
+	ip -n "$P$node" link add "tap_$name" type veth peer name eth0 netns "$P$name"
+	ip -n "$P$name" addr add "$addr" dev eth0
+	ip -n "$P$name" link set eth0 mtu 1400 up
+	ip -n "$P$node" link set "tap_$name" mtu 1400 master "$vnet" up
+}
+
+# settle NS: wait (up to 5 s) until the kernel is done with its own follow-ups of a change:
+# IPv6 duplicate address detection and link state transitions.
+settle() {
+	local i
+	for i in $(seq 250); do
+		[ -z "$(ip -n "$P$1" -6 addr show tentative)" ] && break
+		sleep 0.02
+	done
+	sleep 0.1
+}
+
+# snapshot NS: what the kernel holds (links, FDB, addresses), without timers and counters, for
+# before/after comparisons.
+snapshot() {
+	{ ip -n "$P$1" -d -j link show; echo; bridge -n "$P$1" -j fdb show; echo
+	  ip -n "$P$1" -j addr show; } | python3 -c "
+import json, sys
+def clean(o):
+    if isinstance(o, dict):
+        return {k: clean(v) for k, v in o.items() if not k.endswith('timer') and k not in ('used', 'updated')}
+    if isinstance(o, list):
+        return [clean(v) for v in o]
+    return o
+for line in sys.stdin:
+    if line.strip():
+        print(json.dumps(clean(json.loads(line)), sort_keys=True, indent=1))"
+}
+
+# monitor_entries FILE: ip monitor output, one event per line (continuation lines joined)
+monitor_entries() {
+	python3 -c "
+import sys
+entries = []
+for line in open(sys.argv[1]):
+    if line[:1].isspace() and entries:
+        entries[-1] += ' ' + line.strip()
+    elif line.strip():
+        entries.append(line.strip())
+print('\n'.join(entries))" "$1"
+}
+
+# link_json NS IFNAME: ip -j -d link show
+link_json() { ip -n "$P$1" -j -d link show "$2" 2>/dev/null; }
+
+# jq-free field test: json_has NS IFNAME PYTHON-EXPR (with `l` the link dict)
+link_is() {
+	local ns=$1 ifname=$2 expr=$3
+	ip -n "$P$ns" -j -d link show "$ifname" 2>/dev/null | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+l = d[0] if d else None
+sys.exit(0 if l and ($expr) else 1)"
+}
+
+# fdb_has NS DEV DST: an all-zeros entry towards DST on DEV
+fdb_has() {
+	bridge -n "$P$1" -j fdb show dev "$2" 2>/dev/null | python3 -c "
+import json, sys
+sys.exit(0 if any(e.get('mac') == '00:00:00:00:00:00' and e.get('dst') == '$3'
+                  for e in json.load(sys.stdin)) else 1)"
+}
+
+# addr_has NS DEV ADDR/LEN
+addr_has() {
+	ip -n "$P$1" -j addr show dev "$2" 2>/dev/null | python3 -c "
+import json, sys
+want = '$3'
+sys.exit(0 if any('%s/%s' % (a['local'], a['prefixlen']) == want
+                  for l in json.load(sys.stdin) for a in l.get('addr_info', [])) else 1)"
+}
+
+# pings FROM_NS ADDR: one ping gets through (a few tries for ARP and FDB learning)
+pings() { ip netns exec "$P$1" ping -c 1 -W 1 -q "$2" >/dev/null 2>&1 || ip netns exec "$P$1" ping -c 2 -W 1 -q "$2" >/dev/null 2>&1; }
+no_ping() { ! ip netns exec "$P$1" ping -c 2 -W 1 -q "$2" >/dev/null 2>&1; }

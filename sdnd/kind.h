@@ -122,8 +122,8 @@ struct nlmsghdr *sdnd_link_encode_common(const struct sdnd_action *act, enum sdn
 
 /*
  * Commit a link message started with sdnd_link_encode_common(). On create the kernel ignores
- * IFLA_IFALIAS, and a bridge's MTU given at creation still follows its ports: both are set
- * again in a second request addressed by name.
+ * IFLA_IFALIAS, and a bridge keeps following its ports' MTU until its MTU is changed: both are
+ * set in further requests addressed by name.
  */
 int sdnd_link_encode_finish(const struct sdnd_action *act, enum sdnd_act_type step,
 			    struct snl_batch *b, uint32_t tag);

@@ -112,7 +112,7 @@ struct nlmsghdr *sdnd_link_encode_common(const struct sdnd_action *act, enum sdn
 	if (!create)
 		ifi->ifi_index = act->have->link.ifindex;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, w->ifname);
-	if (w->mtu && (create || (act->changed & SDND_LINK_MTU)))
+	if (w->mtu && (act->changed & SDND_LINK_MTU || (create && act->want->kind != SDND_KIND_BRIDGE)))
 		mnl_attr_put_u32(nlh, IFLA_MTU, w->mtu);
 	if (!create && (act->changed & SDND_LINK_ALIAS))
 		mnl_attr_put_strz(nlh, IFLA_IFALIAS, w->alias);
@@ -149,8 +149,20 @@ int sdnd_link_encode_finish(const struct sdnd_action *act, enum sdnd_act_type st
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, w->ifname);
 	if (*w->alias)
 		mnl_attr_put_strz(nlh, IFLA_IFALIAS, w->alias);
-	/* A bridge follows its ports' MTU unless the MTU was changed after creation. */
-	if (bridge && w->mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, w->mtu);
+	if (!bridge || !w->mtu)
+		return snl_batch_end(b, tag);
+	/*
+	 * A bridge follows its ports' MTU until its own MTU is changed, and setting the value it
+	 * already has is no change: step through another value, while it has no port yet.
+	 */
+	mnl_attr_put_u32(nlh, IFLA_MTU, w->mtu > 68 ? w->mtu - 1 : w->mtu + 1);
+	r = snl_batch_end(b, tag);
+	if (r < 0)
+		return r;
+	nlh = snl_batch_begin(b, RTM_NEWLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, w->ifname);
+	mnl_attr_put_u32(nlh, IFLA_MTU, w->mtu);
 	return snl_batch_end(b, tag);
 }

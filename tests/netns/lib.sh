@@ -16,6 +16,7 @@ log() { printf '# %s\n' "$*"; }
 
 cleanup() {
 	local pid ns
+	set +e
 	for pid in "${DAEMONS[@]}"; do kill "$pid" 2>/dev/null; done
 	for pid in "${DAEMONS[@]}"; do
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done

@@ -106,8 +106,11 @@ static void reconcile(struct daemon *d)
 	uint64_t next = 0, t0 = sdnd_now_ms();
 	int r = sdnd_rec_run(&d->rec, &next);
 
-	if (r < 0)
-		log_err("reconcile failed: %s", strerror(-r));
+	if (r < 0) {
+		/* e.g. the kernel kept interrupting the dump: try again shortly */
+		log_err("reconcile failed: %s; retrying", strerror(-r));
+		next = sdnd_now_ms() + 100;
+	}
 	else if (d->rec.last_changes)
 		log_info("reconciled generation %llu: %u change%s in %llu ms, %d object%s not in sync",
 			 (unsigned long long)d->rec.generation, d->rec.last_changes,
@@ -292,7 +295,7 @@ int sdnd_daemon_run(const struct sdnd_daemon_opts *opts)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	r = sdnd_rec_init(&d.rec, opts->state_dir, true);
+	r = sdnd_rec_init(&d.rec, opts->state_dir, opts->event_buf);
 	if (r < 0)
 		goto out;
 	if (opts->node)

@@ -9,6 +9,7 @@ struct sdnd_daemon_opts {
 	const char *state_dir;
 	const char *node;
 	unsigned int resync_interval;   /* 0: from the document */
+	int event_buf;                  /* event socket receive buffer, bytes */
 	bool foreground;
 };
 

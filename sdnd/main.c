@@ -31,6 +31,8 @@ static void usage(FILE *f)
 		"  -f, --foreground         stay in the foreground and log to stderr\n"
 		"  -d, --debug              log debug messages (implies --foreground)\n"
 		"      --syslog             log to syslog even in the foreground\n"
+		"      --event-buffer BYTES receive buffer for kernel events (default 8 MiB);\n"
+		"                           when the kernel drops events, sdnd re-reads everything\n"
 		"      --json               plan/apply: print JSON\n"
 		"      --once               apply: required, apply once and exit\n"
 		"  -h, --help               this help\n"
@@ -58,6 +60,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "syslog", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "event-buffer", required_argument, NULL, 'E' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -67,6 +70,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 
 	c->d.config = DEFAULT_CONFIG;
 	c->d.state_dir = DEFAULT_STATE_DIR;
+	c->d.event_buf = SNL_EVENT_BUF_DEFAULT;
 	while ((o = getopt_long(argc, argv, "c:s:n:r:fdhV", opts, NULL)) != -1) {
 		char *end;
 		unsigned long v;
@@ -90,6 +94,16 @@ static int parse_args(int argc, char **argv, struct cli *c)
 				return -EINVAL;
 			}
 			c->d.resync_interval = (unsigned int)v;
+			break;
+		case 'E':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || v < 4096 || v > 1024ul * 1024 * 1024) {
+				fprintf(stderr, "sdnd: --event-buffer: \"%s\" is not a size in bytes "
+						"from 4096 to 1073741824\n", optarg);
+				return -EINVAL;
+			}
+			c->d.event_buf = (int)v;
 			break;
 		case 'f':
 			c->d.foreground = true;
@@ -150,7 +164,7 @@ static int cmd_check(struct cli *c)
 	int r;
 
 	/* Validation needs this node's addresses; reading them needs no privileges. */
-	r = sdnd_rec_init(&rec, NULL, false);
+	r = sdnd_rec_init(&rec, NULL, 0);
 	if (r < 0)
 		return 1;
 	if (c->d.node)
@@ -222,7 +236,7 @@ static int cmd_plan_apply(struct cli *c, bool apply)
 	}
 	/* plan reads the ownership file but never writes it; apply learns the indexes of the
 	 * devices it creates from the kernel's notifications */
-	r = sdnd_rec_init(&rec, c->d.state_dir, apply);
+	r = sdnd_rec_init(&rec, c->d.state_dir, apply ? SNL_EVENT_BUF_DEFAULT : 0);
 	if (r < 0)
 		return 1;
 	if (!apply) {

@@ -12,7 +12,6 @@
 /* Requests in flight per sendmsg: bounded so that their acks always fit the receive buffer. */
 #define SNL_CHUNK_MSGS 256
 #define SNL_CHUNK_BYTES (128 * 1024)
-#define SNL_SOCK_BUF (8 * 1024 * 1024)
 
 static void set_bufsize(struct mnl_socket *s, int opt_force, int opt, int size)
 {
@@ -40,7 +39,7 @@ static struct mnl_socket *open_socket(void)
 	return s;
 }
 
-int snl_open(struct snl *nl, bool events)
+int snl_open(struct snl *nl, int event_buf)
 {
 	static const unsigned int groups[] = { RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV4_IFADDR,
 					       RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_NETCONF,
@@ -61,7 +60,7 @@ int snl_open(struct snl *nl, bool events)
 	set_bufsize(nl->req, SO_SNDBUFFORCE, SO_SNDBUF, 1024 * 1024);
 	nl->portid = mnl_socket_get_portid(nl->req);
 	nl->seq = (uint32_t)time(NULL);
-	if (!events)
+	if (event_buf <= 0)
 		return 0;
 
 	nl->ev = open_socket();
@@ -69,7 +68,7 @@ int snl_open(struct snl *nl, bool events)
 		r = -errno;
 		goto err_req;
 	}
-	set_bufsize(nl->ev, SO_RCVBUFFORCE, SO_RCVBUF, SNL_SOCK_BUF);
+	set_bufsize(nl->ev, SO_RCVBUFFORCE, SO_RCVBUF, event_buf);
 	for (i = 0; i < ARRAY_SIZE(groups); i++) {
 		unsigned int g = groups[i];
 
@@ -392,6 +391,11 @@ int snl_events_read(struct snl *nl, snl_msg_cb cb, void *data)
 			if (errno == EINTR)
 				continue;
 			if (errno == ENOBUFS) {
+				/* What is still queued predates the loss: the caller's re-dump
+				 * supersedes it, and applying it afterwards would undo the dump. */
+				while (mnl_socket_recvfrom(nl->ev, nl->rxbuf, SNL_RXBUF) > 0 ||
+				       errno == ENOBUFS || errno == EINTR)
+					;
 				nl->n_enobufs++;
 				return -ENOBUFS;
 			}

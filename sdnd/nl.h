@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #define SNL_EXTACK_MAX 160
+#define SNL_EVENT_BUF_DEFAULT (8 * 1024 * 1024)
 
 struct snl {
 	struct mnl_socket *req;
@@ -43,7 +44,11 @@ struct snl_batch {
 	char scratch[8192];          /* the message being built */
 };
 
-int snl_open(struct snl *nl, bool events);
+/*
+ * Open the request socket and, when event_buf > 0, the event socket with that receive buffer
+ * (bytes; SNL_EVENT_BUF_DEFAULT is a good size).
+ */
+int snl_open(struct snl *nl, int event_buf);
 void snl_close(struct snl *nl);
 int snl_event_fd(const struct snl *nl);
 
@@ -71,7 +76,8 @@ int snl_dump(struct snl *nl, uint16_t type, uint8_t family, snl_msg_cb cb, void 
 
 /*
  * Read every pending event without blocking. Returns the number of messages, or -ENOBUFS when
- * the kernel dropped events (the caller must re-dump), or -errno.
+ * the kernel dropped events: then the events still queued have been discarded and the caller
+ * must dump again. Or -errno.
  */
 int snl_events_read(struct snl *nl, snl_msg_cb cb, void *data);
 

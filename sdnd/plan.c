@@ -144,9 +144,29 @@ static bool link_deleted(const struct sdnd_objset *want, const struct sdnd_owner
 	return l && !sdnd_objset_find(want, key) && link_owned(owner, l, NULL);
 }
 
+/*
+ * May sdnd remove things from device ifname? Only from a device it owns, and not while the
+ * vnet that wants the device is skipped for a conflict.
+ */
+static bool may_prune_on(const struct sdnd_plan *plan, const struct sdnd_objset *want,
+			 const struct sdnd_cache *cache, const struct sdnd_owner *owner,
+			 const char *ifname)
+{
+	const struct sdnd_link *l = sdnd_cache_link(cache, ifname);
+	char key[SDND_KEY_MAX];
+	const struct sdnd_obj *w;
+
+	if (!l || !link_owned(owner, l, NULL))
+		return false;
+	snprintf(key, sizeof(key), "link/%s", ifname);
+	w = sdnd_objset_find(want, key);
+	return !w || !sdnd_plan_vnet_conflicts(plan, w->vnet);
+}
+
 /* Snapshot what sdnd owns and no longer wants: links, addresses, FDB entries. */
-static int snapshot_unwanted(const struct sdnd_objset *want, const struct sdnd_cache *cache,
-			     const struct sdnd_owner *owner, struct sdnd_objset *have)
+static int snapshot_unwanted(const struct sdnd_plan *plan, const struct sdnd_objset *want,
+			     const struct sdnd_cache *cache, const struct sdnd_owner *owner,
+			     struct sdnd_objset *have)
 {
 	size_t i;
 	int r;
@@ -164,6 +184,7 @@ static int snapshot_unwanted(const struct sdnd_objset *want, const struct sdnd_c
 		const struct sdnd_obj *o = &cache->addrs.objs[i];
 
 		if (o->gone || sdnd_objset_find(want, o->key) || !sdnd_owner_get(owner, o->key) ||
+		    !may_prune_on(plan, want, cache, owner, o->addr.ifname) ||
 		    link_deleted(want, owner, cache, o->addr.ifname))
 			continue;
 		r = sdnd_objset_add(have, o);
@@ -173,13 +194,10 @@ static int snapshot_unwanted(const struct sdnd_objset *want, const struct sdnd_c
 	/* The remote entries of an owned VXLAN device are all sdnd's. */
 	for (i = 0; i < cache->fdbs.n; i++) {
 		const struct sdnd_obj *o = &cache->fdbs.objs[i];
-		const struct sdnd_link *l;
 		static const uint8_t zero[6];
 
-		if (o->gone || memcmp(o->fdb.mac, zero, 6) || sdnd_objset_find(want, o->key))
-			continue;
-		l = sdnd_cache_link(cache, o->fdb.ifname);
-		if (!l || !link_owned(owner, l, NULL) ||
+		if (o->gone || memcmp(o->fdb.mac, zero, 6) || sdnd_objset_find(want, o->key) ||
+		    !may_prune_on(plan, want, cache, owner, o->fdb.ifname) ||
 		    link_deleted(want, owner, cache, o->fdb.ifname))
 			continue;
 		r = sdnd_objset_add(have, o);
@@ -236,7 +254,7 @@ int sdnd_plan_compute(const struct sdnd_objset *want, const struct sdnd_cache *c
 		if (r < 0)
 			goto fail;
 	}
-	r = snapshot_unwanted(want, cache, owner, &plan->have);
+	r = snapshot_unwanted(plan, want, cache, owner, &plan->have);
 	if (r < 0)
 		goto fail;
 
@@ -279,7 +297,8 @@ int sdnd_plan_compute(const struct sdnd_objset *want, const struct sdnd_cache *c
 		if (r < 0)
 			goto fail;
 	}
-	qsort(plan->acts, plan->n, sizeof(*plan->acts), cmp_action);
+	if (plan->n)
+		qsort(plan->acts, plan->n, sizeof(*plan->acts), cmp_action);
 	return 0;
 fail:
 	sdnd_plan_free(plan);

@@ -49,7 +49,7 @@ static uint64_t wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-int sdnd_rec_init(struct sdnd_reconciler *rec, const char *state_dir, bool events)
+int sdnd_rec_init(struct sdnd_reconciler *rec, const char *state_dir, int event_buf)
 {
 	_cleanup_free_ char *owner_path = NULL;
 	int r;
@@ -63,7 +63,7 @@ int sdnd_rec_init(struct sdnd_reconciler *rec, const char *state_dir, bool event
 	r = sdnd_owner_load(&rec->owner, owner_path);
 	if (r < 0 && r != -EBADMSG)
 		return r;
-	r = snl_open(&rec->nl, events);
+	r = snl_open(&rec->nl, event_buf);
 	if (r < 0) {
 		log_err("cannot open rtnetlink: %s", strerror(-r));
 		return r;

@@ -56,7 +56,8 @@ struct sdnd_reconciler {
 };
 
 /* Open netlink (with events for the daemon), load ownership, dump the kernel. */
-int sdnd_rec_init(struct sdnd_reconciler *rec, const char *state_dir, bool events);
+/* event_buf: 0 for no event socket, else its receive buffer size (see snl_open()). */
+int sdnd_rec_init(struct sdnd_reconciler *rec, const char *state_dir, int event_buf);
 void sdnd_rec_free(struct sdnd_reconciler *rec);
 /*
  * Parse and validate path against this node; on success make it the running generation.

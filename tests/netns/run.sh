@@ -15,5 +15,5 @@ for t in ${TESTS:-t_*.sh}; do
 	*) failed=$((failed + 1)); echo "=== $t: FAILED (exit $rc)" ;;
 	esac
 done
-echo "namespace tests: $passed passed, $failed failed, $skipped skipped"
+echo "netns: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "sdnd/kind.h"
 #include "sdnd/nl.h"
 #include "sdnd/obj.h"
@@ -771,27 +773,7 @@ static void test_fwd(void **state)
 	snl_batch_free(&b);
 }
 
-/*
- * Run fn in a child process (so that a sanitizer abort does not take the whole test binary
- * down) and report whether it exited with 0. fn must not use cmocka asserts.
- */
-static bool survives(int (*fn)(void))
-{
-	pid_t pid;
-	int st;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		alarm(5);
-		_exit(fn());
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
-
-static int fwd_delete_child(void)
+static int fwd_delete_child(void *arg)
 {
 	struct sdnd_obj h = fwd_obj("web", AF_INET);
 	struct sdnd_action act = { .type = SDND_ACT_DELETE, .have = &h };
@@ -807,7 +789,7 @@ static int fwd_delete_child(void)
  */
 static void test_fwd_delete_action(void **state)
 {
-	assert_true(survives(fwd_delete_child));
+	assert_true(test_survives(fwd_delete_child, NULL, 5));
 }
 
 static void test_fwd_unknown_device(void **state)

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "sdnd/owner.h"
 #include "sdnd/util.h"
 
@@ -158,32 +160,8 @@ static void test_many_keys(void **state)
 	sdnd_owner_free(&o); /* destructors accept an emptied object */
 }
 
-/*
- * Run fn in a child process with a deadline (so that a hang or a sanitizer abort does not take
- * the whole test binary down) and report whether it exited with 0. fn must not use cmocka
- * asserts.
- */
-static bool survives(int (*fn)(void))
-{
-	pid_t pid;
-	int st;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		alarm(5);
-		_exit(fn());
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (WIFSIGNALED(st))
-		fprintf(stderr, "child killed by signal %d%s\n", WTERMSIG(st),
-			WTERMSIG(st) == SIGALRM ? " (hung: deadline passed)" : "");
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
-
 /* A long-running daemon: vnets come and go, so keys are created and deleted over and over. */
-static int churn_child(void)
+static int churn_child(void *arg)
 {
 	struct sdnd_owner o = { 0 };
 	char key[SDND_KEY_MAX];
@@ -214,7 +192,7 @@ static int churn_child(void)
  */
 static void test_tombstone_churn(void **state)
 {
-	assert_true(survives(churn_child));
+	assert_true(test_survives(churn_child, NULL, 5));
 }
 
 /* Saved then loaded (a restart): the same keys, kinds and ifindexes. */

@@ -27,6 +27,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "sdnd/cache.h"
 #include "sdnd/obj.h"
 #include "sdnd/owner.h"
@@ -383,38 +385,24 @@ static void load_kernel(struct fx *f)
 }
 
 /*
- * Does sdnd_plan_compute() return (rather than die under the sanitizers) for this input? Run in
- * a child process, so that one crash fails one test instead of the whole binary.
- */
-static bool plan_compute_survives(struct fx *f)
-{
-	pid_t pid;
-	int st;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct sdnd_plan p;
-
-		alarm(10);
-		_exit(sdnd_plan_compute(&f->want, &f->cache, &f->owner, &p) == 0 ? 0 : 1);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
-
-/*
  * Compute the plan of f. It runs in a child first: when there is nothing to do (the steady
  * state) plan->acts is NULL, and qsort(NULL, 0, ...) there was undefined behaviour that made
  * the UBSan build abort; a regression now fails the tests with an empty plan, not the binary.
  */
+static int plan_compute_child(void *arg)
+{
+	struct fx *f = arg;
+	struct sdnd_plan p;
+
+	return sdnd_plan_compute(&f->want, &f->cache, &f->owner, &p) == 0 ? 0 : 1;
+}
+
 static void compute(struct fx *f)
 {
 	if (f->planned)
 		sdnd_plan_free(&f->plan);
 	f->planned = false;
-	if (!plan_compute_survives(f))
+	if (!test_survives(plan_compute_child, f, 10))
 		fail_msg("sdnd_plan_compute() crashed on this input (sanitizer report above)");
 	assert_int_equal(sdnd_plan_compute(&f->want, &f->cache, &f->owner, &f->plan), 0);
 	f->planned = true;

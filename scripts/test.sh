@@ -16,9 +16,13 @@ echo "=== build (gcc, ASan + UBSan, -Werror)"
 cmake -S . -B build -DSDND_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS=-Werror >/dev/null
 cmake --build build -j"$(nproc)"
 
-echo "=== build (clang, -Werror)"
-cmake -S . -B build-clang -DCMAKE_C_COMPILER=clang -DCMAKE_C_FLAGS=-Werror >/dev/null
+echo "=== build (clang, -Werror) and an optimised gcc build (more warnings show at -O2)"
+cmake -S . -B build-clang -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release \
+	-DCMAKE_C_FLAGS=-Werror >/dev/null
 cmake --build build-clang -j"$(nproc)"
+cmake -S . -B build-release -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Release -DSDND_TESTS=OFF \
+	-DCMAKE_C_FLAGS=-Werror >/dev/null
+cmake --build build-release -j"$(nproc)"
 
 echo "=== unit tests"
 (cd build && ctest --output-on-failure)

@@ -134,7 +134,7 @@ static bool handle_link(struct sdnd_cache *c, const struct nlmsghdr *nlh)
 	struct sdnd_link *l = &o.link;
 	const struct nlattr *a;
 	bool changed = false;
-	size_t idx;
+	size_t idx = SIZE_MAX;
 
 	/* Bridge port notifications (AF_BRIDGE) describe port state, not the device. */
 	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
@@ -195,6 +195,10 @@ static bool handle_link(struct sdnd_cache *c, const struct nlmsghdr *nlh)
 		}
 	}
 	changed |= upsert(&c->links, &o, &idx);
+	if (idx == SIZE_MAX) {
+		c->stale = true; /* out of memory: try a full dump later */
+		return changed;
+	}
 	if ((size_t)ifi->ifi_index >= c->n_by_ifindex) {
 		size_t cap = c->n_by_ifindex;
 

@@ -322,6 +322,8 @@ int snl_dump(struct snl *nl, uint16_t type, uint8_t family, snl_msg_cb cb, void 
 		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
 		ifi->ifi_family = family;
+		/* counters are most of a link dump and sdnd needs none of them */
+		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 		break;
 	}
 	case RTM_GETADDR: {

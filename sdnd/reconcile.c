@@ -125,7 +125,7 @@ int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err)
 	char host[ZONE_NODE_NAME_MAX + 1] = "localhost";
 	struct zone_env env;
 	struct sdnd_objstate *st;
-	size_t len, i;
+	size_t len = 0, i;
 	int r;
 
 	if (rec->cache.stale)
@@ -278,8 +278,6 @@ static void group_done(struct sdnd_reconciler *rec, struct sdnd_action *acts, si
 		if (enc == -ENODEV || (err == -ENODEV && a->type != SDND_ACT_CREATE)) {
 			/* A device it needs is missing, or the one it changes just vanished: the
 			 * kernel's notification will bring the next round. */
-			if (!enc)
-				rec->cache.stale = true;
 			if (s) {
 				s->state = SDND_STATE_PENDING;
 				snprintf(s->msg, sizeof(s->msg), "waiting for a device it needs");
@@ -554,7 +552,8 @@ int sdnd_rec_write_status(struct sdnd_reconciler *rec)
 	json_object_object_add(root, "counters", counts);
 	r = sdnd_write_atomic(rec->status_path,
 			      json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-								   JSON_C_TO_STRING_SPACED));
+								   JSON_C_TO_STRING_SPACED),
+			      false);
 	json_object_put(root);
 	return r;
 }

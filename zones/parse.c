@@ -242,6 +242,16 @@ static const char *show_node(const struct ynode *n, char *buf)
 	return show(n->str, n->len, buf);
 }
 
+/* Key paths are cut at PATH_BUFSZ on purpose: a message names where, it need not be complete. */
+static __attribute__((format(printf, 2, 3))) void path_printf(char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, PATH_BUFSZ, fmt, ap);
+	va_end(ap);
+}
+
 /* path = parent "." key (key shown safely); parent "" is the root. */
 static const char *path_key(char *path, const char *parent, const char *key, size_t len)
 {
@@ -249,15 +259,15 @@ static const char *path_key(char *path, const char *parent, const char *key, siz
 
 	show(key, len, sb);
 	if (*parent)
-		snprintf(path, PATH_BUFSZ, "%s.%s", parent, sb);
+		path_printf(path, "%s.%s", parent, sb);
 	else
-		snprintf(path, PATH_BUFSZ, "%s", sb);
+		path_printf(path, "%s", sb);
 	return path;
 }
 
 static const char *path_idx(char *path, const char *parent, size_t i)
 {
-	snprintf(path, PATH_BUFSZ, "%s[%zu]", parent, i);
+	path_printf(path, "%s[%zu]", parent, i);
 	return path;
 }
 

@@ -248,6 +248,27 @@ static void own_intents(struct sdnd_reconciler *rec, const struct sdnd_action *a
 	}
 }
 
+/*
+ * A create (or the create half of a replace) failed: whatever holds the name now is not sdnd's,
+ * unless it is the very device a failed replace did not manage to delete.
+ */
+static void forget_intent(struct sdnd_reconciler *rec, const struct sdnd_action *a)
+{
+	const struct sdnd_owner_entry *e = sdnd_owner_get(&rec->owner, a->want->key);
+	const struct sdnd_link *l;
+
+	if (!e || e->ifindex)
+		return;
+	if (a->type == SDND_ACT_REPLACE && sdnd_obj_is_link(a->have)) {
+		l = sdnd_cache_link(&rec->cache, a->have->link.ifname);
+		if (l && l->ifindex == a->have->link.ifindex) {
+			sdnd_owner_set(&rec->owner, a->want->key, l->kind, l->ifindex);
+			return;
+		}
+	}
+	sdnd_owner_del(&rec->owner, a->want->key);
+}
+
 /* After a group ran: ownership of what was created or deleted, each object's state, logs. */
 static void group_done(struct sdnd_reconciler *rec, struct sdnd_action *acts, size_t n,
 		       const struct snl_batch *b, const int *enc_err, bool repair, uint64_t now)
@@ -269,7 +290,9 @@ static void group_done(struct sdnd_reconciler *rec, struct sdnd_action *acts, si
 			}
 		}
 		sdnd_action_format(a, line, sizeof(line));
-		if (a->type == SDND_ACT_DELETE && (!err || err == -ENODEV || err == -ENOENT)) {
+		if (a->type == SDND_ACT_DELETE &&
+		    (!err || err == -ENODEV || err == -ENOENT || err == -EADDRNOTAVAIL)) {
+			/* deleted, or already gone */
 			if (!rec->quiet)
 				log_info("%s", line);
 			sdnd_owner_del(&rec->owner, o->key);
@@ -291,6 +314,8 @@ static void group_done(struct sdnd_reconciler *rec, struct sdnd_action *acts, si
 				snprintf(msg, sizeof(msg), "%s", strerror(-err));
 			log_err("vnet %s: %s: %s", *o->vnet ? o->vnet : "-", line, msg);
 			rec->n_failures++;
+			if (a->type == SDND_ACT_CREATE || a->type == SDND_ACT_REPLACE)
+				forget_intent(rec, a);
 			if (s) {
 				s->attempts++;
 				set_failed(s, err, msg, now);

@@ -13,7 +13,11 @@ zones:
   home:
     type: simple
     mtu: 1500
+  edge:
+    type: simple
+    nodes: [n1]
 vnets:
+  edgenet: {zone: edge}
   web:
     zone: lab
     tag: 100
@@ -50,6 +54,8 @@ check "simple zone bridge lan: MTU 1500, no ports" \
 check "gateway 192.168.50.1/24 on lan" addr_has n1 lan 192.168.50.1/24
 check "gateway 2001:db8:50::1/64 on lan" addr_has n1 lan 2001:db8:50::1/64
 check "IPv4 forwarding on lan" test "$(nsx n1 cat /proc/sys/net/ipv4/conf/lan/forwarding)" = 1
+check "a zone limited to n1 exists on n1" ip -n "${P}n1" link show edgenet
+check "... and not on n2" bash -c "! ip -n ${P}n2 link show edgenet"
 check "IPv6 forwarding on lan" test "$(nsx n1 cat /proc/sys/net/ipv6/conf/lan/forwarding)" = 1
 
 log "traffic"

@@ -196,6 +196,19 @@ static void run_sysctl(struct snl_req *req)
 	}
 }
 
+/* Receive one datagram of replies into nl->rxbuf. Its length, or -errno. */
+static int recv_replies(struct snl *nl)
+{
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl->req, nl->rxbuf, SNL_RXBUF);
+
+		if (n >= 0)
+			return (int)n;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
 /* Copy the extack message of an error ack, if the kernel sent one. */
 static void ack_extack(const struct nlmsghdr *nlh, char *buf, size_t size)
 {
@@ -242,16 +255,11 @@ static int run_chunk(struct snl *nl, struct snl_batch *b, size_t first, size_t l
 	nl->n_requests += last - first;
 
 	while (pending) {
-		ssize_t n = mnl_socket_recvfrom(nl->req, nl->rxbuf, SNL_RXBUF);
 		const struct nlmsghdr *nlh;
-		int len;
+		int len = recv_replies(nl);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		len = (int)n;
+		if (len < 0)
+			return len;
 		for (nlh = (const struct nlmsghdr *)nl->rxbuf; mnl_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			const struct nlmsgerr *e;
@@ -345,16 +353,11 @@ int snl_dump(struct snl *nl, uint16_t type, uint8_t family, snl_msg_cb cb, void 
 		return -errno;
 
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl->req, nl->rxbuf, SNL_RXBUF);
 		const struct nlmsghdr *m;
-		int len;
+		int len = recv_replies(nl);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		len = (int)n;
+		if (len < 0)
+			return len;
 		for (m = (const struct nlmsghdr *)nl->rxbuf; mnl_nlmsg_ok(m, len);
 		     m = mnl_nlmsg_next(m, &len)) {
 			if (m->nlmsg_seq != seq)

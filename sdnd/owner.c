@@ -167,8 +167,7 @@ int sdnd_owner_save(struct sdnd_owner *o)
 			json_object_object_add(e, "ifindex", json_object_new_int(o->e[i].ifindex));
 		json_object_object_add(objs, o->e[i].key, e);
 	}
-	r = sdnd_write_atomic(o->path, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN),
-			      true);
+	r = sdnd_write_atomic(o->path, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
 	json_object_put(root);
 	if (r == 0)
 		o->dirty = false;

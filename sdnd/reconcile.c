@@ -12,6 +12,8 @@
 
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 60000
+/* Retry after a failure that raced with other changes in the kernel. */
+#define RETRY_RACED_MS 10
 /* Applied this many times without the kernel keeping it: treat as failed and back off. */
 #define MAX_ATTEMPTS 5
 /* Plan/apply rounds in one run: a replace or a newly created device may enable more work. */
@@ -271,7 +273,8 @@ static void forget_intent(struct sdnd_reconciler *rec, const struct sdnd_action 
 
 /* After a group ran: ownership of what was created or deleted, each object's state, logs. */
 static void group_done(struct sdnd_reconciler *rec, struct sdnd_action *acts, size_t n,
-		       const struct snl_batch *b, const int *enc_err, bool repair, uint64_t now)
+		       const struct snl_batch *b, const int *enc_err, bool repair, bool raced,
+		       uint64_t now)
 {
 	size_t i, j;
 
@@ -319,6 +322,13 @@ static void group_done(struct sdnd_reconciler *rec, struct sdnd_action *acts, si
 			if (s) {
 				s->attempts++;
 				set_failed(s, err, msg, now);
+				/*
+				 * The kernel changed while the batch ran (a device going away
+				 * fails requests with odd errors before it is announced): try
+				 * again right after its notifications, without backoff.
+				 */
+				if (raced && s->attempts < MAX_ATTEMPTS)
+					s->next_retry_ms = now + RETRY_RACED_MS;
 			}
 			continue;
 		}
@@ -352,6 +362,7 @@ static int run_group(struct sdnd_reconciler *rec, struct sdnd_action *acts, size
 	struct sdnd_resolver res = { .ifindex = sdnd_cache_ifindex, .ctx = &rec->cache };
 	struct snl_batch *b = calloc(1, sizeof(*b));
 	_cleanup_free_ int *enc_err = calloc(n, sizeof(int));
+	uint64_t events;
 	size_t i;
 	int r = 0;
 
@@ -372,10 +383,11 @@ static int run_group(struct sdnd_reconciler *rec, struct sdnd_action *acts, size
 	if (b->n)
 		r = snl_batch_run(&rec->nl, b);
 	/* The kernel queued its notifications before the acks: learn new ifindexes now. */
+	events = rec->cache.n_events;
 	sdnd_cache_read_events(&rec->cache, &rec->nl);
 	if (rec->cache.stale && sdnd_cache_dump(&rec->cache, &rec->nl) == 0)
 		rec->n_resyncs++;
-	group_done(rec, acts, n, b, enc_err, repair, now);
+	group_done(rec, acts, n, b, enc_err, repair, rec->cache.n_events != events, now);
 	snl_batch_free(b);
 	free(b);
 	return r;
@@ -577,8 +589,7 @@ int sdnd_rec_write_status(struct sdnd_reconciler *rec)
 	json_object_object_add(root, "counters", counts);
 	r = sdnd_write_atomic(rec->status_path,
 			      json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-								   JSON_C_TO_STRING_SPACED),
-			      false);
+								   JSON_C_TO_STRING_SPACED));
 	json_object_put(root);
 	return r;
 }

@@ -6,7 +6,7 @@
 
 #include "sdnd/util.h"
 
-int sdnd_write_atomic(const char *path, const char *text, bool durable)
+int sdnd_write_atomic(const char *path, const char *text)
 {
 	_cleanup_free_ char *tmp = NULL;
 	size_t len = strlen(text), off = 0;
@@ -28,7 +28,7 @@ int sdnd_write_atomic(const char *path, const char *text, bool durable)
 		}
 		off += (size_t)n;
 	}
-	if (!r && (write(fd, "\n", 1) != 1 || (durable && fsync(fd) < 0)))
+	if (!r && write(fd, "\n", 1) != 1)
 		r = -errno;
 	close(fd);
 	if (!r && rename(tmp, path) < 0)

@@ -3,13 +3,12 @@
 #ifndef SDND_STATE_H
 #define SDND_STATE_H
 
-#include <stdbool.h>
-
 /*
- * Write text to path through a temporary file and rename(2); with durable, fsync it first (for
- * what must survive a crash, not for what is rewritten every second). 0 or -errno.
+ * Write text to path through a temporary file and rename(2): readers see the old or the new
+ * file, never a part, and a crash of the daemon loses nothing. There is no fsync: sdnd's state
+ * describes kernel objects, which do not outlive the machine either. 0 or -errno.
  */
-int sdnd_write_atomic(const char *path, const char *text, bool durable);
+int sdnd_write_atomic(const char *path, const char *text);
 /* mkdir -p with mode. 0 or -errno. */
 int sdnd_mkdir_p(const char *path, unsigned int mode);
 

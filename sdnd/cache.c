@@ -347,9 +347,9 @@ int sdnd_cache_dump(struct sdnd_cache *c, struct snl *nl)
 	int r = 0;
 
 	for (attempt = 0; attempt < 5; attempt++) {
-		sdnd_objset_clear(&c->links);
-		sdnd_objset_clear(&c->addrs);
-		sdnd_objset_clear(&c->fdbs);
+		sdnd_objset_reset(&c->links);
+		sdnd_objset_reset(&c->addrs);
+		sdnd_objset_reset(&c->fdbs);
 		if (c->by_ifindex)
 			memset(c->by_ifindex, 0, c->n_by_ifindex * sizeof(*c->by_ifindex));
 		for (i = 0; i < ARRAY_SIZE(tables); i++) {

@@ -104,6 +104,26 @@ struct sdnd_obj *sdnd_objset_find(const struct sdnd_objset *set, const char *key
 	return NULL;
 }
 
+int sdnd_objset_reserve(struct sdnd_objset *set, size_t n)
+{
+	size_t nb = set->nbuckets ? set->nbuckets : 64;
+	int r;
+
+	r = sdnd_grow(&set->objs, &set->cap, n, sizeof(*set->objs));
+	if (r < 0)
+		return r;
+	while (n * 2 > nb)
+		nb *= 2;
+	return nb != set->nbuckets ? objset_rehash(set, nb) : 0;
+}
+
+void sdnd_objset_reset(struct sdnd_objset *set)
+{
+	set->n = 0;
+	if (set->buckets)
+		memset(set->buckets, 0, set->nbuckets * sizeof(*set->buckets));
+}
+
 int sdnd_objset_add(struct sdnd_objset *set, const struct sdnd_obj *obj)
 {
 	size_t h;

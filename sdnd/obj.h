@@ -104,5 +104,9 @@ struct sdnd_objset {
 int sdnd_objset_add(struct sdnd_objset *set, const struct sdnd_obj *obj);
 struct sdnd_obj *sdnd_objset_find(const struct sdnd_objset *set, const char *key);
 void sdnd_objset_clear(struct sdnd_objset *set);
+/* Empty the set but keep its memory, for a set that is refilled to a similar size. */
+void sdnd_objset_reset(struct sdnd_objset *set);
+/* Make room for n objects in all, so that filling the set does not grow it step by step. */
+int sdnd_objset_reserve(struct sdnd_objset *set, size_t n);
 
 #endif

@@ -231,6 +231,9 @@ int sdnd_plan_compute(const struct sdnd_objset *want, const struct sdnd_cache *c
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
+	r = sdnd_objset_reserve(&plan->have, want->n + 16);
+	if (r < 0)
+		return r;
 
 	/* Pass 1: foreign devices, then the snapshot. Pointers into plan->have are taken only
 	 * once it is complete. */

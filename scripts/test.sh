@@ -32,3 +32,6 @@ bash tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-20}"
 
 echo "=== namespace tests (this host's kernel)"
 SDND="$PWD/build/sdnd" bash tests/netns/run.sh
+
+echo "=== namespace tests marked for the VM kernel (Debian's linux-image-amd64 under QEMU)"
+SDND="$PWD/build/sdnd" bash tests/vm/run.sh

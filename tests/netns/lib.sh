@@ -7,7 +7,7 @@ set -u
 
 SDND=${SDND:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/sdnd}
 P=${P:-sd$$}
-T=$(mktemp -d /tmp/sdnd-test.XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/sdnd-test.XXXXXX")
 FAILS=0
 CHECKS=0
 declare -a DAEMONS=()
@@ -68,6 +68,28 @@ elapsed_ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 finish() {
 	echo "# $CHECKS checks, $FAILS failed"
 	[ "$FAILS" -eq 0 ]
+}
+
+# require_kernel FEATURE...: skip (exit 77) unless this kernel has each feature: vlan_filtering
+# (bridge VLAN filtering), 8021q (802.1Q devices). Such tests also carry "# runs-in: vm" so that
+# tests/vm/run.sh runs them in Debian's own kernel.
+require_kernel() {
+	local f ns=${P}probe ok=1
+	ip netns add "$ns" 2>/dev/null || return 0
+	for f in "$@"; do
+		case $f in
+		vlan_filtering) ip -n "$ns" link add p type bridge vlan_filtering 1 2>/dev/null || ok=0 ;;
+		8021q) ip -n "$ns" link add p0 type veth peer name p1 2>/dev/null &&
+			ip -n "$ns" link add link p0 name p0.5 type vlan id 5 2>/dev/null || ok=0 ;;
+		*) echo "require_kernel: unknown feature $f" >&2; ok=0 ;;
+		esac
+		if [ "$ok" -eq 0 ]; then
+			ip netns del "$ns"
+			echo "skip: this kernel ($(uname -r)) lacks $f; tests/vm/run.sh runs this test"
+			exit 77
+		fi
+	done
+	ip netns del "$ns"
 }
 
 # skip_unless_root
@@ -138,15 +160,16 @@ vm() {
 	ip -n "$P$node" link set "tap_$name" mtu 1400 master "$vnet" up
 }
 
-# settle NS: wait (up to 5 s) until the kernel is done with its own follow-ups of a change:
-# IPv6 duplicate address detection and link state transitions.
+# settle NS: wait until the kernel is done with its own follow-ups of a change: IPv6 duplicate
+# address detection (up to 5 s), and link state transitions, which the kernel's linkwatch
+# announces up to a second late.
 settle() {
 	local i
 	for i in $(seq 250); do
 		[ -z "$(ip -n "$P$1" -6 addr show tentative)" ] && break
 		sleep 0.02
 	done
-	sleep 0.1
+	sleep 1.2
 }
 
 # snapshot NS: what the kernel holds (links, FDB, addresses), without timers and counters, for
@@ -176,7 +199,8 @@ for line in open(sys.argv[1]):
         entries[-1] += ' ' + line.strip()
     elif line.strip():
         entries.append(line.strip())
-print('\n'.join(entries))" "$1"
+for e in entries:
+    print(e)" "$1"
 }
 
 # link_json NS IFNAME: ip -j -d link show

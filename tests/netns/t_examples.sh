@@ -1,5 +1,6 @@
 #!/bin/bash
 # Every file in examples/ validates, applies on a real kernel, and then has nothing left to do.
+# runs-in: host vm   (also proves sdnd on Debian 12's stock kernel)
 . "$(dirname "$0")/lib.sh"
 require_root
 EX=$(cd "$(dirname "$0")/../../examples" && pwd)

@@ -5,8 +5,9 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 
-cfg() {  # cfg EXTRA_VNETS_YAML: write the config atomically, as an editor would
-	cat >"$T/sdn.yaml.new" <<YAML
+cfg() {  # cfg EXTRA_VNETS_YAML [NAME]: write $T/NAME.yaml (sdn) atomically, as an editor would
+	local name=${2:-sdn}
+	cat >"$T/$name.yaml.new" <<YAML
 version: 1
 zones:
   lab:
@@ -21,7 +22,7 @@ vnets:
       192.168.50.0/24: {gateway: 192.168.50.1}
 $1
 YAML
-	mv "$T/sdn.yaml.new" "$T/sdn.yaml"
+	mv "$T/$name.yaml.new" "$T/$name.yaml"
 }
 gen_in_sync() { in_sync n1 "$1"; }
 gen_is() { python3 -c "import json,sys; sys.exit(0 if json.load(open('$T/n1/status.json'))['generation'] == $1 else 1)"; }
@@ -71,8 +72,9 @@ grep -v ' app:' "$T/monitor.changes"
 log "a VNI change replaces just that VXLAN device"
 db_idx=$(ifindex vxlan_db)
 cfg "  db: {zone: lab, tag: 200}
-  app: {zone: lab, tag: 301, alias: application tier}"
-check "plan says replace, and why" bash -c "ip netns exec ${P}n1 $SDND plan '$T/sdn.yaml' -s '$T/n1' -n n1 | grep -q '^replace vxlan vxlan_app (vnet app): .*vni 300 -> 301.*cannot change in place'"
+  app: {zone: lab, tag: 301, alias: application tier}" next
+check "plan says replace, and why" bash -c "ip netns exec ${P}n1 $SDND plan '$T/next.yaml' -s '$T/n1' -n n1 | grep -q '^replace vxlan vxlan_app (vnet app): .*vni 300 -> 301.*cannot change in place'"
+mv "$T/next.yaml" "$T/sdn.yaml"
 wait_for 5 "generation 3 applied" gen_in_sync 3
 check "vxlan_app now has VNI 301 and is back on app" link_is n1 vxlan_app "l['linkinfo']['info_data']['id'] == 301 and l['master'] == 'app'"
 check "its FDB entries were re-created" fdb_has n1 vxlan_app 192.0.2.2

@@ -88,7 +88,7 @@ timeout "${VM_TIMEOUT:-1200}" qemu-system-x86_64 -machine q35,accel=$accel -cpu 
 	-append "console=ttyS0 panic=-1 quiet loglevel=3" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	</dev/null | tee "$work/console.log" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g' |
-	grep -v -E '^SDND-VM-EXIT=|^(SeaBIOS|iPXE|Press Ctrl-B|Booting from ROM)|^ *$' || true
+	grep -v -E '^SDND-VM-EXIT=|^(SeaBIOS|iPXE|Press Ctrl-B|Booting from ROM)|reboot: Power down|^ *$' || true
 rc=$(tr -d '\r' <"$work/console.log" | sed -n 's/^SDND-VM-EXIT=\([0-9]*\).*/\1/p' | tail -n 1)
 if [ -z "$rc" ]; then
 	echo "vm: the guest did not report a result (crash or timeout)"

@@ -3,6 +3,7 @@
  * Linux bridge objects: the vnet bridge itself, the gateway addresses on it and per-device
  * forwarding.
  */
+#include <arpa/inet.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/ip.h>
@@ -27,6 +28,10 @@ static enum sdnd_diff_result br_diff(const struct sdnd_obj *want, const struct s
 		changed |= SDND_LINK_STP;
 	if (want->link.forward_delay != have->link.forward_delay)
 		changed |= SDND_LINK_FWD_DELAY;
+	if (want->link.vlan_filtering != have->link.vlan_filtering)
+		changed |= SDND_LINK_VLAN_FILTERING;
+	if (want->link.vlan_protocol && want->link.vlan_protocol != have->link.vlan_protocol)
+		changed |= SDND_LINK_VLAN_PROTO;
 	*ret_changed = changed;
 	*ret_reason = "attributes differ";
 	return changed ? SDND_DIFF_UPDATE : SDND_DIFF_NONE;
@@ -57,6 +62,23 @@ static size_t br_describe(const struct sdnd_action *act, struct sdnd_change *c)
 		else
 			c[n].from[0] = '\0';
 		snprintf(c[n].to, sizeof(c[n].to), "%u", w->forward_delay);
+		n++;
+	}
+	if (n < SDND_MAX_CHANGES && ((all && w->vlan_filtering) ||
+				     (act->changed & SDND_LINK_VLAN_FILTERING))) {
+		c[n].attr = "vlan-filtering";
+		snprintf(c[n].from, sizeof(c[n].from), "%s",
+			 h ? (h->vlan_filtering ? "on" : "off") : "");
+		snprintf(c[n].to, sizeof(c[n].to), "%s", w->vlan_filtering ? "on" : "off");
+		n++;
+	}
+	if (n < SDND_MAX_CHANGES && w->vlan_protocol &&
+	    (all || (act->changed & SDND_LINK_VLAN_PROTO))) {
+		c[n].attr = "vlan-protocol";
+		snprintf(c[n].from, sizeof(c[n].from), "%s",
+			 h ? (h->vlan_protocol == 0x88a8 ? "802.1ad" : "802.1q") : "");
+		snprintf(c[n].to, sizeof(c[n].to), "%s",
+			 w->vlan_protocol == 0x88a8 ? "802.1ad" : "802.1q");
 		n++;
 	}
 	return n;
@@ -96,7 +118,8 @@ static int br_encode(const struct sdnd_action *act, enum sdnd_act_type step, str
 	if (!nlh)
 		return -errno;
 	if (step != SDND_ACT_DELETE &&
-	    (create || (act->changed & (SDND_LINK_STP | SDND_LINK_FWD_DELAY)))) {
+	    (create || (act->changed & (SDND_LINK_STP | SDND_LINK_FWD_DELAY |
+					SDND_LINK_VLAN_FILTERING | SDND_LINK_VLAN_PROTO)))) {
 		li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -104,6 +127,13 @@ static int br_encode(const struct sdnd_action *act, enum sdnd_act_type step, str
 			mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, act->want->link.stp_state);
 		if (create || (act->changed & SDND_LINK_FWD_DELAY))
 			mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, act->want->link.forward_delay);
+		/* kernels without VLAN filtering refuse the attribute even to switch it off */
+		if ((create && act->want->link.vlan_filtering) ||
+		    (act->changed & SDND_LINK_VLAN_FILTERING))
+			mnl_attr_put_u8(nlh, IFLA_BR_VLAN_FILTERING, act->want->link.vlan_filtering);
+		if (act->want->link.vlan_protocol &&
+		    (create || (act->changed & SDND_LINK_VLAN_PROTO)))
+			mnl_attr_put_u16(nlh, IFLA_BR_VLAN_PROTOCOL, htons(act->want->link.vlan_protocol));
 		mnl_attr_nest_end(nlh, data);
 		mnl_attr_nest_end(nlh, li);
 	}
@@ -122,6 +152,14 @@ static int br_info_cb(const struct nlattr *a, void *data)
 	case IFLA_BR_FORWARD_DELAY:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			l->forward_delay = mnl_attr_get_u32(a);
+		break;
+	case IFLA_BR_VLAN_FILTERING:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) == 0)
+			l->vlan_filtering = mnl_attr_get_u8(a);
+		break;
+	case IFLA_BR_VLAN_PROTOCOL:
+		if (mnl_attr_validate(a, MNL_TYPE_U16) == 0)
+			l->vlan_protocol = ntohs(mnl_attr_get_u16(a));
 		break;
 	}
 	return MNL_CB_OK;

@@ -2,6 +2,7 @@
 #include "sdnd/cache.h"
 
 #include <linux/if_addr.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/netconf.h>
@@ -9,14 +10,58 @@
 
 #include "sdnd/kind.h"
 #include "sdnd/util.h"
+#include "vlan/vids.h"
+
+static void vids_forget(struct sdnd_cache *c, int ifindex)
+{
+	if (ifindex > 0 && (size_t)ifindex < c->n_vids) {
+		free(c->vids[ifindex]);
+		c->vids[ifindex] = NULL;
+	}
+}
+
+static void vids_forget_all(struct sdnd_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_vids; i++) {
+		free(c->vids[i]);
+		c->vids[i] = NULL;
+	}
+}
+
+/* The map of ifindex, created empty when missing; NULL on allocation failure. */
+static uint8_t *vids_map(struct sdnd_cache *c, int ifindex)
+{
+	if (ifindex <= 0)
+		return NULL;
+	if ((size_t)ifindex >= c->n_vids) {
+		size_t cap = c->n_vids;
+
+		if (sdnd_grow(&c->vids, &cap, (size_t)ifindex + 1, sizeof(*c->vids)) < 0)
+			return NULL;
+		c->n_vids = cap;
+	}
+	if (!c->vids[ifindex])
+		c->vids[ifindex] = calloc(1, VLAN_VID_COUNT);
+	return c->vids[ifindex];
+}
+
+const uint8_t *sdnd_cache_vids(const struct sdnd_cache *c, int ifindex)
+{
+	return ifindex > 0 && (size_t)ifindex < c->n_vids ? c->vids[ifindex] : NULL;
+}
 
 void sdnd_cache_free(struct sdnd_cache *c)
 {
+	vids_forget_all(c);
+	free(c->vids);
 	sdnd_objset_clear(&c->links);
 	sdnd_objset_clear(&c->addrs);
 	sdnd_objset_clear(&c->fdbs);
 	free(c->by_ifindex);
 	free(c->local);
+	free(c->local_links);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -37,7 +82,8 @@ const struct sdnd_link *sdnd_cache_link_by_index(const struct sdnd_cache *c, int
 	if (ifindex <= 0 || (size_t)ifindex >= c->n_by_ifindex || !c->by_ifindex[ifindex])
 		return NULL;
 	o = &c->links.objs[c->by_ifindex[ifindex] - 1];
-	return o->gone ? NULL : &o->link;
+	/* the slot is the name's: a device recreated under the name has another index */
+	return o->gone || o->link.ifindex != ifindex ? NULL : &o->link;
 }
 
 int sdnd_cache_ifindex(void *cache, const char *ifname)
@@ -127,6 +173,139 @@ static void parse_linkinfo(const struct nlattr *li, struct sdnd_link *l)
 		ops->parse_info(data, l);
 }
 
+/* A port's flags from IFLA_PROTINFO; they are kept on the port's link in the cache. */
+static bool handle_protinfo(struct sdnd_cache *c, int ifindex, const struct nlattr *pi)
+{
+	const struct nlattr *a;
+	struct sdnd_obj *o;
+	int iso = 0;
+
+	if (!sdnd_cache_link_by_index(c, ifindex))
+		return false;
+	o = &c->links.objs[c->by_ifindex[ifindex] - 1];
+	mnl_attr_for_each_nested(a, pi)
+		if (mnl_attr_get_type(a) == IFLA_BRPORT_ISOLATED && mnl_attr_get_payload_len(a) >= 1)
+			iso = mnl_attr_get_u8(a);
+	if (o->link.brport_isolated == iso)
+		return false;
+	o->link.brport_isolated = iso;
+	return true;
+}
+
+/*
+ * A bridge port's (or a bridge's own) VLANs from RTM_NEWLINK/AF_BRIDGE. Dumps asked for them
+ * (RTEXT_FILTER_BRVLAN_COMPRESSED): a dumped port without IFLA_AF_SPEC has none. Notifications
+ * never carry them (changes come as RTM_NEWVLAN/RTM_DELVLAN).
+ */
+static bool handle_brport(struct sdnd_cache *c, const struct nlmsghdr *nlh)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a, *spec = NULL, *v;
+	uint8_t map[VLAN_VID_COUNT] = { 0 }, *cur;
+	unsigned int begin = 0;
+	bool changed = false;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return false;
+	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+		if (mnl_attr_get_type(a) == IFLA_AF_SPEC)
+			spec = a;
+		else if (mnl_attr_get_type(a) == IFLA_PROTINFO && (a->nla_type & NLA_F_NESTED))
+			changed |= handle_protinfo(c, ifi->ifi_index, a);
+	}
+	if (!spec && !(nlh->nlmsg_flags & NLM_F_MULTI))
+		return changed;
+	if (spec) {
+		mnl_attr_for_each_nested(v, spec) {
+			const struct bridge_vlan_info *vi;
+			unsigned int lo, vid;
+			uint8_t f;
+
+			if (mnl_attr_get_type(v) != IFLA_BRIDGE_VLAN_INFO ||
+			    mnl_attr_get_payload_len(v) < sizeof(*vi))
+				continue;
+			vi = mnl_attr_get_payload(v);
+			if (vi->vid >= VLAN_VID_COUNT)
+				continue;
+			if (vi->flags & BRIDGE_VLAN_INFO_RANGE_BEGIN) {
+				begin = vi->vid;
+				continue;
+			}
+			lo = (vi->flags & BRIDGE_VLAN_INFO_RANGE_END) && begin ? begin : vi->vid;
+			f = (uint8_t)(VLAN_MAP_PRESENT |
+				      (vi->flags & (BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED)));
+			for (vid = lo; vid <= vi->vid; vid++)
+				map[vid] = f;
+			begin = 0;
+		}
+	}
+	cur = (size_t)ifi->ifi_index < c->n_vids ? c->vids[ifi->ifi_index] : NULL;
+	if (!spec) {
+		if (!cur)
+			return changed;
+		vids_forget(c, ifi->ifi_index);
+		return true;
+	}
+	if (cur && !memcmp(cur, map, VLAN_VID_COUNT))
+		return changed;
+	cur = vids_map(c, ifi->ifi_index);
+	if (!cur)
+		return changed;
+	memcpy(cur, map, VLAN_VID_COUNT);
+	return true;
+}
+
+/* RTM_NEWVLAN/RTM_DELVLAN notifications: VLANs added to, changed on or removed from a port. */
+static bool handle_vlan(struct sdnd_cache *c, const struct nlmsghdr *nlh)
+{
+	const struct br_vlan_msg *bvm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *e, *a;
+	bool changed = false;
+	uint8_t *map;
+
+	if (bvm->family != AF_BRIDGE)
+		return false;
+	map = vids_map(c, (int)bvm->ifindex);
+	if (!map)
+		return false;
+	mnl_attr_for_each(e, nlh, sizeof(*bvm)) {
+		const struct bridge_vlan_info *vi = NULL;
+		unsigned int end = 0, vid;
+
+		if (mnl_attr_get_type(e) != BRIDGE_VLANDB_ENTRY)
+			continue;
+		mnl_attr_for_each_nested(a, e) {
+			if (mnl_attr_get_type(a) == BRIDGE_VLANDB_ENTRY_INFO &&
+			    mnl_attr_get_payload_len(a) >= sizeof(*vi))
+				vi = mnl_attr_get_payload(a);
+			else if (mnl_attr_get_type(a) == BRIDGE_VLANDB_ENTRY_RANGE &&
+				 mnl_attr_get_payload_len(a) >= 2)
+				end = mnl_attr_get_u16(a);
+		}
+		if (!vi || vi->vid >= VLAN_VID_COUNT)
+			continue;
+		if (end < vi->vid || end >= VLAN_VID_COUNT)
+			end = vi->vid;
+		for (vid = vi->vid; vid <= end; vid++) {
+			uint8_t f = nlh->nlmsg_type == RTM_DELVLAN ? 0 :
+				    (uint8_t)(VLAN_MAP_PRESENT |
+					      (vi->flags & (BRIDGE_VLAN_INFO_PVID |
+							    BRIDGE_VLAN_INFO_UNTAGGED)));
+
+			/* a new PVID displaces the old one */
+			if (f & BRIDGE_VLAN_INFO_PVID) {
+				unsigned int j;
+
+				for (j = 0; j < VLAN_VID_COUNT; j++)
+					map[j] &= (uint8_t)~BRIDGE_VLAN_INFO_PVID;
+			}
+			changed |= map[vid] != f;
+			map[vid] = f;
+		}
+	}
+	return changed;
+}
+
 static bool handle_link(struct sdnd_cache *c, const struct nlmsghdr *nlh)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -136,14 +315,19 @@ static bool handle_link(struct sdnd_cache *c, const struct nlmsghdr *nlh)
 	bool changed = false;
 	size_t idx = SIZE_MAX;
 
-	/* Bridge port notifications (AF_BRIDGE) describe port state, not the device. */
-	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
+	if (ifi->ifi_index <= 0)
+		return false;
+	/* Bridge port messages (AF_BRIDGE) describe port state, not the device. */
+	if (ifi->ifi_family == AF_BRIDGE)
+		return handle_brport(c, nlh);
+	if (ifi->ifi_family != AF_UNSPEC)
 		return false;
 	if (nlh->nlmsg_type == RTM_DELLINK) {
 		const struct sdnd_link *old = sdnd_cache_link_by_index(c, ifi->ifi_index);
 
 		if (!old)
 			return false;
+		vids_forget(c, ifi->ifi_index);
 		forget_children(c, old->ifname);
 		c->links.objs[c->by_ifindex[ifi->ifi_index] - 1].gone = true;
 		return true;
@@ -152,6 +336,7 @@ static bool handle_link(struct sdnd_cache *c, const struct nlmsghdr *nlh)
 	l->ifindex = ifi->ifi_index;
 	l->up = ifi->ifi_flags & IFF_UP;
 	l->fwd4 = l->fwd6 = -1;
+	l->brport_isolated = -1;
 	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
 		switch (mnl_attr_get_type(a)) {
 		case IFLA_IFNAME:
@@ -165,6 +350,10 @@ static bool handle_link(struct sdnd_cache *c, const struct nlmsghdr *nlh)
 		case IFLA_MASTER:
 			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 				l->master_ifindex = (int)mnl_attr_get_u32(a);
+			break;
+		case IFLA_LINK:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+				l->link_ifindex = (int)mnl_attr_get_u32(a);
 			break;
 		case IFLA_IFALIAS:
 			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
@@ -180,15 +369,21 @@ static bool handle_link(struct sdnd_cache *c, const struct nlmsghdr *nlh)
 	}
 	if (!*l->ifname)
 		return false;
-	if (!strcmp(l->kind, "vxlan"))
-		o.kind = SDND_KIND_VXLAN;
+	o.kind = sdnd_kind_from_info_kind(l->kind);
 	sdnd_obj_key(&o);
+	/* port flags come in AF_BRIDGE messages: keep what they said while it is still a port */
+	{
+		const struct sdnd_link *old = sdnd_cache_link_by_index(c, ifi->ifi_index);
+
+		if (old && old->master_ifindex == l->master_ifindex && l->master_ifindex)
+			l->brport_isolated = old->brport_isolated;
+	}
 
 	/* A rename leaves a tombstone under the old name. */
-	if ((size_t)ifi->ifi_index < c->n_by_ifindex && c->by_ifindex[ifi->ifi_index]) {
+	if (sdnd_cache_link_by_index(c, ifi->ifi_index)) {
 		struct sdnd_obj *old = &c->links.objs[c->by_ifindex[ifi->ifi_index] - 1];
 
-		if (!old->gone && strcmp(old->key, o.key)) {
+		if (strcmp(old->key, o.key)) {
 			forget_children(c, old->link.ifname);
 			old->gone = true;
 			changed = true;
@@ -321,6 +516,10 @@ bool sdnd_cache_handle(struct sdnd_cache *c, const struct nlmsghdr *nlh)
 	case RTM_NEWNETCONF:
 		changed = handle_netconf(c, nlh);
 		break;
+	case RTM_NEWVLAN:
+	case RTM_DELVLAN:
+		changed = handle_vlan(c, nlh);
+		break;
 	}
 	if (changed)
 		c->n_events++;
@@ -332,6 +531,16 @@ static void handle_cb(const struct nlmsghdr *nlh, void *data)
 	sdnd_cache_handle(data, nlh);
 }
 
+static bool any_vlan_filtering(const struct sdnd_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->links.n; i++)
+		if (!c->links.objs[i].gone && c->links.objs[i].link.vlan_filtering)
+			return true;
+	return false;
+}
+
 int sdnd_cache_dump(struct sdnd_cache *c, struct snl *nl)
 {
 	static const struct {
@@ -341,6 +550,7 @@ int sdnd_cache_dump(struct sdnd_cache *c, struct snl *nl)
 		{ RTM_GETLINK, AF_UNSPEC },
 		{ RTM_GETADDR, AF_UNSPEC },
 		{ RTM_GETNEIGH, AF_BRIDGE },
+		{ RTM_GETLINK, AF_BRIDGE },      /* port VLANs: only with a VLAN-aware bridge */
 	};
 	unsigned int attempt;
 	size_t i;
@@ -352,7 +562,11 @@ int sdnd_cache_dump(struct sdnd_cache *c, struct snl *nl)
 		sdnd_objset_reset(&c->fdbs);
 		if (c->by_ifindex)
 			memset(c->by_ifindex, 0, c->n_by_ifindex * sizeof(*c->by_ifindex));
+		vids_forget_all(c);
 		for (i = 0; i < ARRAY_SIZE(tables); i++) {
+			if (tables[i].family == AF_BRIDGE && tables[i].type == RTM_GETLINK &&
+			    !c->want_brports && !any_vlan_filtering(c))
+				continue;
 			r = snl_dump(nl, tables[i].type, tables[i].family, handle_cb, c);
 			if (r < 0)
 				break;
@@ -394,8 +608,32 @@ int sdnd_cache_env(struct sdnd_cache *c, const char *node, struct zone_env *ret_
 		c->local[c->n_local].mtu = l ? l->mtu : 0;
 		c->n_local++;
 	}
+	c->n_local_links = 0;
+	for (i = 0; i < c->links.n; i++) {
+		const struct sdnd_link *l = &c->links.objs[i].link;
+		const struct sdnd_link *m;
+		struct zone_local_link *z;
+
+		if (c->links.objs[i].gone)
+			continue;
+		r = sdnd_grow(&c->local_links, &c->cap_local_links, c->n_local_links + 1,
+			      sizeof(*c->local_links));
+		if (r < 0)
+			return r;
+		z = &c->local_links[c->n_local_links++];
+		memset(z, 0, sizeof(*z));
+		sdnd_strlcpy(z->name, l->ifname, sizeof(z->name));
+		sdnd_strlcpy(z->kind, l->kind, sizeof(z->kind));
+		m = sdnd_cache_link_by_index(c, l->master_ifindex);
+		if (m)
+			sdnd_strlcpy(z->master, m->ifname, sizeof(z->master));
+		z->vlan_filtering = l->vlan_filtering;
+		z->mtu = l->mtu;
+	}
 	ret_env->node = node;
 	ret_env->addrs = c->local;
 	ret_env->n_addrs = c->n_local;
+	ret_env->links = c->local_links;
+	ret_env->n_links = c->n_local_links;
 	return 0;
 }

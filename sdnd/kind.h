@@ -43,6 +43,12 @@ enum {
 	SDND_LINK_LEARNING = 1u << 9,
 	SDND_LINK_KIND = 1u << 10,
 	SDND_FWD_VALUE = 1u << 11,
+	SDND_LINK_PARENT = 1u << 12,       /* vlan: parent device; veth: peer */
+	SDND_LINK_VID = 1u << 13,
+	SDND_LINK_VLAN_PROTO = 1u << 14,
+	SDND_LINK_VLAN_FILTERING = 1u << 15,
+	SDND_VIDS_SET = 1u << 16,
+	SDND_PORT_ISOLATED = 1u << 17,
 };
 
 struct sdnd_action {
@@ -103,6 +109,11 @@ extern const struct sdnd_kind_ops br_addr_ops;
 extern const struct sdnd_kind_ops br_fwd_ops;
 extern const struct sdnd_kind_ops vxlan_link_ops;
 extern const struct sdnd_kind_ops vxlan_fdb_ops;
+extern const struct sdnd_kind_ops vlan_link_ops;
+extern const struct sdnd_kind_ops vlan_vids_ops;
+extern const struct sdnd_kind_ops br_veth_ops;
+extern const struct sdnd_kind_ops br_veth_peer_ops;
+extern const struct sdnd_kind_ops br_port_ops;
 
 /* The table of every kind, indexed by enum sdnd_kind. */
 const struct sdnd_kind_ops *sdnd_kind_ops(enum sdnd_kind k);

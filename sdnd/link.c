@@ -24,6 +24,11 @@ static const struct sdnd_kind_ops *const kinds[_SDND_KIND_MAX] = {
 	[SDND_KIND_FDB] = &vxlan_fdb_ops,
 	[SDND_KIND_ADDR] = &br_addr_ops,
 	[SDND_KIND_FWD] = &br_fwd_ops,
+	[SDND_KIND_VLAN] = &vlan_link_ops,
+	[SDND_KIND_VETH] = &br_veth_ops,
+	[SDND_KIND_VETH_PEER] = &br_veth_peer_ops,
+	[SDND_KIND_VIDS] = &vlan_vids_ops,
+	[SDND_KIND_PORT] = &br_port_ops,
 };
 
 const struct sdnd_kind_ops *sdnd_kind_ops(enum sdnd_kind k)
@@ -109,9 +114,14 @@ struct nlmsghdr *sdnd_link_encode_common(const struct sdnd_action *act, enum sdn
 		ifi->ifi_index = act->have->link.ifindex;
 		return nlh;
 	}
-	if (!create)
+	/*
+	 * An update addresses the device by index alone: with IFLA_IFNAME too, kernels before 6.2
+	 * treat it as a rename and refuse it (EBUSY) while the device is up, even to the same name.
+	 */
+	if (create)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, w->ifname);
+	else
 		ifi->ifi_index = act->have->link.ifindex;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, w->ifname);
 	if (w->mtu && (act->changed & SDND_LINK_MTU || (create && act->want->kind != SDND_KIND_BRIDGE)))
 		mnl_attr_put_u32(nlh, IFLA_MTU, w->mtu);
 	if (!create && (act->changed & SDND_LINK_ALIAS))

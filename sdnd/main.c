@@ -20,6 +20,8 @@ static void usage(FILE *f)
 		"       sdnd check FILE [OPTIONS]      validate FILE, print every error\n"
 		"       sdnd plan FILE [--json]        show what applying FILE would change\n"
 		"       sdnd apply --once FILE [--json] apply FILE now and exit\n"
+		"       sdnd import-pve DIR            print Proxmox VE SDN's zones.cfg, vnets.cfg\n"
+		"                                      and subnets.cfg in DIR as sdnd YAML\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE        configuration (default " DEFAULT_CONFIG ")\n"
@@ -142,13 +144,14 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		return -EINVAL;
 	}
 	if (c->cmd && strcmp(c->cmd, "check") && strcmp(c->cmd, "plan") &&
-	    strcmp(c->cmd, "apply")) {
-		fprintf(stderr, "sdnd: unknown command \"%s\" (expected check, plan or apply)\n",
-			c->cmd);
+	    strcmp(c->cmd, "apply") && strcmp(c->cmd, "import-pve")) {
+		fprintf(stderr, "sdnd: unknown command \"%s\" (expected check, plan, apply or "
+				"import-pve)\n", c->cmd);
 		return -EINVAL;
 	}
 	if (c->cmd && !c->file) {
-		fprintf(stderr, "sdnd %s: missing FILE\n", c->cmd);
+		fprintf(stderr, "sdnd %s: missing %s\n", c->cmd,
+			strcmp(c->cmd, "import-pve") ? "FILE" : "DIR");
 		return -EINVAL;
 	}
 	if (c->cmd && !strcmp(c->cmd, "apply") && !c->once) {
@@ -306,5 +309,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(c.cmd, "check"))
 		return cmd_check(&c);
+	if (!strcmp(c.cmd, "import-pve"))
+		return zone_import_pve(c.file, stdout, stderr) == 0 ? 0 : 1;
 	return cmd_plan_apply(&c, !strcmp(c.cmd, "apply"));
 }

@@ -43,7 +43,7 @@ int snl_open(struct snl *nl, int event_buf)
 {
 	static const unsigned int groups[] = { RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV4_IFADDR,
 					       RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_NETCONF,
-					       RTNLGRP_IPV6_NETCONF };
+					       RTNLGRP_IPV6_NETCONF, RTNLGRP_BRVLAN };
 	size_t i;
 	int r;
 
@@ -330,8 +330,10 @@ int snl_dump(struct snl *nl, uint16_t type, uint8_t family, snl_msg_cb cb, void 
 		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
 		ifi->ifi_family = family;
-		/* counters are most of a link dump and sdnd needs none of them */
-		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+		/* counters are most of a link dump and sdnd needs none of them; bridge ports
+		 * come with their VLANs, as ranges */
+		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS |
+			(family == AF_BRIDGE ? RTEXT_FILTER_BRVLAN_COMPRESSED : 0));
 		break;
 	}
 	case RTM_GETADDR: {

@@ -9,6 +9,11 @@ static const char *const kind_names[_SDND_KIND_MAX] = {
 	[SDND_KIND_FDB] = "fdb",
 	[SDND_KIND_ADDR] = "address",
 	[SDND_KIND_FWD] = "forwarding",
+	[SDND_KIND_VLAN] = "vlan",
+	[SDND_KIND_VETH] = "veth",
+	[SDND_KIND_VETH_PEER] = "veth-peer",
+	[SDND_KIND_VIDS] = "vids",
+	[SDND_KIND_PORT] = "port",
 };
 
 const char *sdnd_kind_to_string(enum sdnd_kind k)
@@ -16,17 +21,57 @@ const char *sdnd_kind_to_string(enum sdnd_kind k)
 	return (unsigned int)k < _SDND_KIND_MAX ? kind_names[k] : NULL;
 }
 
-bool sdnd_obj_is_link(const struct sdnd_obj *obj)
+const char *sdnd_kind_info_kind(enum sdnd_kind k)
 {
-	return obj->kind == SDND_KIND_BRIDGE || obj->kind == SDND_KIND_VXLAN;
+	switch (k) {
+	case SDND_KIND_BRIDGE:
+		return "bridge";
+	case SDND_KIND_VXLAN:
+		return "vxlan";
+	case SDND_KIND_VLAN:
+		return "vlan";
+	case SDND_KIND_VETH:
+	case SDND_KIND_VETH_PEER:
+		return "veth";
+	default:
+		return NULL;
+	}
 }
 
-const char *sdnd_obj_ifname(const struct sdnd_obj *obj)
+enum sdnd_kind sdnd_kind_from_info_kind(const char *info_kind)
+{
+	if (!strcmp(info_kind, "vxlan"))
+		return SDND_KIND_VXLAN;
+	if (!strcmp(info_kind, "vlan"))
+		return SDND_KIND_VLAN;
+	if (!strcmp(info_kind, "veth"))
+		return SDND_KIND_VETH;
+	return SDND_KIND_BRIDGE;
+}
+
+bool sdnd_obj_is_link(const struct sdnd_obj *obj)
 {
 	switch (obj->kind) {
 	case SDND_KIND_BRIDGE:
 	case SDND_KIND_VXLAN:
+	case SDND_KIND_VLAN:
+	case SDND_KIND_VETH:
+	case SDND_KIND_VETH_PEER:
+		return true;
+	default:
+		return false;
+	}
+}
+
+const char *sdnd_obj_ifname(const struct sdnd_obj *obj)
+{
+	if (sdnd_obj_is_link(obj))
 		return obj->link.ifname;
+	switch (obj->kind) {
+	case SDND_KIND_VIDS:
+		return obj->vids.ifname;
+	case SDND_KIND_PORT:
+		return obj->port.ifname;
 	case SDND_KIND_FDB:
 		return obj->fdb.ifname;
 	case SDND_KIND_ADDR:
@@ -43,10 +88,22 @@ void sdnd_obj_key(struct sdnd_obj *obj)
 	char ip[SDND_IP_STRLEN];
 	const uint8_t *m;
 
-	switch (obj->kind) {
-	case SDND_KIND_BRIDGE:
-	case SDND_KIND_VXLAN:
+	if (sdnd_obj_is_link(obj)) {
 		snprintf(obj->key, sizeof(obj->key), "link/%s", obj->link.ifname);
+		return;
+	}
+	switch (obj->kind) {
+	case SDND_KIND_PORT:
+		snprintf(obj->key, sizeof(obj->key), "port/%s", obj->port.ifname);
+		break;
+	case SDND_KIND_VIDS:
+		/* a subset entry is one VID added to a bridge that is not sdnd's */
+		if (obj->vids.subset)
+			snprintf(obj->key, sizeof(obj->key), "vid/%s/%u", obj->vids.ifname,
+				 obj->vids.n ? obj->vids.r[0].lo : 0);
+		else
+			snprintf(obj->key, sizeof(obj->key), "vids/%s%s", obj->vids.ifname,
+				 obj->vids.self ? "/self" : "");
 		break;
 	case SDND_KIND_FDB:
 		m = obj->fdb.mac;

@@ -18,13 +18,18 @@ enum sdnd_kind {
 	SDND_KIND_FDB,
 	SDND_KIND_ADDR,
 	SDND_KIND_FWD,
+	SDND_KIND_VLAN,          /* an 802.1Q or 802.1ad device on a parent device */
+	SDND_KIND_VETH,          /* a veth pair, created from this end */
+	SDND_KIND_VETH_PEER,     /* the other end: configured once the pair exists */
+	SDND_KIND_VIDS,          /* the VLANs of a bridge port, or of a bridge itself */
+	SDND_KIND_PORT,          /* bridge port flags of a guest's port (isolated) */
 	_SDND_KIND_MAX,
 };
 
 #define SDND_ALIAS_MAX 256
 #define SDND_KEY_MAX 96
 
-/* A network device: a bridge or a VXLAN device. */
+/* A network device: a bridge, a VXLAN, VLAN or veth device. */
 struct sdnd_link {
 	char ifname[IFNAMSIZ];
 	char master[IFNAMSIZ];       /* wanted master by name; "" = none */
@@ -39,7 +44,16 @@ struct sdnd_link {
 	uint16_t port;               /* host byte order */
 	struct sdnd_ip local;
 	bool learning;
+	/* bridge */
+	bool isolate_ports;          /* wanted: its guest ports (not sdnd's) are isolated */
+	uint8_t vlan_filtering;
+	uint16_t vlan_protocol;      /* host order; 0: leave as the kernel chose */
+	/* vlan: the parent device; veth: the peer */
+	char link[IFNAMSIZ];
+	uint16_t vid;
 	/* observed only */
+	int link_ifindex;
+	int brport_isolated;         /* as a bridge port: isolated flag, -1 when unknown */
 	int ifindex;
 	int master_ifindex;
 	char kind[16];               /* IFLA_INFO_KIND, "" when none */
@@ -67,6 +81,34 @@ struct sdnd_fwd {
 	int value;                   /* wanted: 1; observed: the kernel's value, -1 unknown */
 };
 
+#define SDND_VID_RANGES 24
+
+/* VIDs lo..hi with flags (BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED; PVID: lo == hi). */
+struct sdnd_vid_range {
+	uint16_t lo, hi;
+	uint16_t flags;
+};
+
+/*
+ * The VLANs of a bridge port (or, with self, of the bridge device itself), as sorted, merged
+ * ranges. Wanted sets are exact, unless subset: then only their presence is wanted (a VID sdnd
+ * adds to a bridge it does not own).
+ */
+struct sdnd_vids {
+	char ifname[IFNAMSIZ];
+	bool self;
+	bool subset;
+	bool overflow;               /* observed: more ranges than fit; the rest comes next round */
+	uint16_t n;
+	struct sdnd_vid_range r[SDND_VID_RANGES];
+};
+
+/* Flags of a bridge port sdnd does not own (a guest's tap or veth). */
+struct sdnd_port {
+	char ifname[IFNAMSIZ];
+	int isolated;                /* observed: -1 when unknown */
+};
+
 struct sdnd_obj {
 	enum sdnd_kind kind;
 	char key[SDND_KEY_MAX];      /* unique within a set; see sdnd_obj_key() */
@@ -77,6 +119,8 @@ struct sdnd_obj {
 		struct sdnd_fdb fdb;
 		struct sdnd_addr addr;
 		struct sdnd_fwd fwd;
+		struct sdnd_vids vids;
+		struct sdnd_port port;
 	};
 };
 
@@ -91,6 +135,11 @@ const char *sdnd_obj_ifname(const struct sdnd_obj *obj);
 bool sdnd_obj_is_link(const struct sdnd_obj *obj);
 
 const char *sdnd_kind_to_string(enum sdnd_kind k);
+/* The kernel's IFLA_INFO_KIND of a link kind ("bridge", "vxlan", "vlan", "veth"), else NULL. */
+const char *sdnd_kind_info_kind(enum sdnd_kind k);
+/* The link kind of an observed device from its IFLA_INFO_KIND (any other: SDND_KIND_BRIDGE,
+ * which only matters for deleting it). */
+enum sdnd_kind sdnd_kind_from_info_kind(const char *info_kind);
 
 /* A set of objects with lookup by key. Grows; never shrinks until freed. */
 struct sdnd_objset {

@@ -2,6 +2,7 @@
 #include "sdnd/plan.h"
 
 #include "sdnd/util.h"
+#include "vlan/vids.h"
 
 static const struct sdnd_obj *action_obj(const struct sdnd_action *a)
 {
@@ -13,6 +14,7 @@ void sdnd_plan_free(struct sdnd_plan *plan)
 	free(plan->acts);
 	free(plan->conflicts);
 	sdnd_objset_clear(&plan->have);
+	sdnd_objset_clear(&plan->dyn);
 	memset(plan, 0, sizeof(*plan));
 }
 
@@ -89,18 +91,43 @@ static int snapshot_want(const struct sdnd_obj *w, const struct sdnd_cache *cach
 	switch (w->kind) {
 	case SDND_KIND_BRIDGE:
 	case SDND_KIND_VXLAN:
+	case SDND_KIND_VLAN:
+	case SDND_KIND_VETH:
+	case SDND_KIND_VETH_PEER:
 		l = sdnd_cache_link(cache, w->link.ifname);
 		if (!l)
 			return 0;
 		memset(&h, 0, sizeof(h));
-		h.kind = !strcmp(l->kind, "vxlan") ? SDND_KIND_VXLAN : SDND_KIND_BRIDGE;
+		h.kind = w->kind;
 		h.link = *l;
 		if (l->master_ifindex) {
 			const struct sdnd_link *m = sdnd_cache_link_by_index(cache, l->master_ifindex);
 
 			sdnd_strlcpy(h.link.master, m ? m->ifname : "?", sizeof(h.link.master));
 		}
+		if (l->link_ifindex) {
+			const struct sdnd_link *p = sdnd_cache_link_by_index(cache, l->link_ifindex);
+
+			/* "" while the peer or parent is going away: nothing to compare yet */
+			sdnd_strlcpy(h.link.link, p ? p->ifname : "", sizeof(h.link.link));
+		}
 		break;
+	case SDND_KIND_VIDS: {
+		const uint8_t *map;
+
+		l = sdnd_cache_link(cache, w->vids.ifname);
+		if (!l)
+			return 0;
+		memset(&h, 0, sizeof(h));
+		h.kind = SDND_KIND_VIDS;
+		sdnd_strlcpy(h.vids.ifname, w->vids.ifname, sizeof(h.vids.ifname));
+		h.vids.self = w->vids.self;
+		h.vids.subset = w->vids.subset;
+		map = sdnd_cache_vids(cache, l->ifindex);
+		if (map)
+			vlan_vids_from_map(map, &h.vids);
+		break;
+	}
 	case SDND_KIND_FDB:
 		o = sdnd_objset_find(&cache->fdbs, w->key);
 		if (!o || o->gone)
@@ -191,6 +218,32 @@ static int snapshot_unwanted(const struct sdnd_plan *plan, const struct sdnd_obj
 		if (r < 0 && r != -EEXIST)
 			return r;
 	}
+	/* VIDs sdnd added to bridges that are not its own, no longer wanted. */
+	for (i = 0; i < owner->cap; i++) {
+		const struct sdnd_owner_entry *e = &owner->e[i];
+		struct sdnd_obj o = { .kind = SDND_KIND_VIDS };
+		const struct sdnd_link *l;
+		const uint8_t *map;
+		char ifname[IFNAMSIZ];
+		unsigned int vid;
+
+		if (!e->used || strncmp(e->key, "vid/", 4) || sdnd_objset_find(want, e->key) ||
+		    sscanf(e->key + 4, "%15[^/]/%u", ifname, &vid) != 2 || !vid ||
+		    vid >= VLAN_VID_COUNT)
+			continue;
+		l = sdnd_cache_link(cache, ifname);
+		map = l ? sdnd_cache_vids(cache, l->ifindex) : NULL;
+		if (!map || !map[vid])
+			continue;
+		sdnd_strlcpy(o.vids.ifname, ifname, sizeof(o.vids.ifname));
+		o.vids.self = o.vids.subset = true;
+		o.vids.n = 1;
+		o.vids.r[0] = (struct sdnd_vid_range){ .lo = (uint16_t)vid, .hi = (uint16_t)vid };
+		sdnd_obj_key(&o);
+		r = sdnd_objset_add(have, &o);
+		if (r < 0 && r != -EEXIST)
+			return r;
+	}
 	/* The remote entries of an owned VXLAN device are all sdnd's. */
 	for (i = 0; i < cache->fdbs.n; i++) {
 		const struct sdnd_obj *o = &cache->fdbs.objs[i];
@@ -203,6 +256,49 @@ static int snapshot_unwanted(const struct sdnd_plan *plan, const struct sdnd_obj
 		r = sdnd_objset_add(have, o);
 		if (r < 0 && r != -EEXIST)
 			return r;
+	}
+	return 0;
+}
+
+/*
+ * The flags wanted on guest ports: every port of an isolate-ports bridge that is not one of
+ * sdnd's own devices is isolated. Adds the wanted flags to plan->dyn, the observed to have.
+ */
+static int snapshot_guest_ports(const struct sdnd_objset *want, const struct sdnd_cache *cache,
+				struct sdnd_plan *plan)
+{
+	size_t i, j;
+	int r;
+
+	for (i = 0; i < want->n; i++) {
+		const struct sdnd_obj *w = &want->objs[i];
+		const struct sdnd_link *br;
+
+		if (w->kind != SDND_KIND_BRIDGE || !w->link.isolate_ports ||
+		    sdnd_plan_vnet_conflicts(plan, w->vnet))
+			continue;
+		br = sdnd_cache_link(cache, w->link.ifname);
+		if (!br)
+			continue;
+		for (j = 0; j < cache->links.n; j++) {
+			const struct sdnd_obj *p = &cache->links.objs[j];
+			struct sdnd_obj o = { .kind = SDND_KIND_PORT };
+
+			if (p->gone || p->link.master_ifindex != br->ifindex ||
+			    sdnd_objset_find(want, p->key))
+				continue;
+			sdnd_strlcpy(o.port.ifname, p->link.ifname, sizeof(o.port.ifname));
+			sdnd_strlcpy(o.vnet, w->vnet, sizeof(o.vnet));
+			o.port.isolated = 1;
+			sdnd_obj_key(&o);
+			r = sdnd_objset_add(&plan->dyn, &o);
+			if (r < 0 && r != -EEXIST)
+				return r;
+			o.port.isolated = p->link.brport_isolated;
+			r = sdnd_objset_add(&plan->have, &o);
+			if (r < 0 && r != -EEXIST)
+				return r;
+		}
 	}
 	return 0;
 }
@@ -244,7 +340,7 @@ int sdnd_plan_compute(const struct sdnd_objset *want, const struct sdnd_cache *c
 		if (!sdnd_obj_is_link(w))
 			continue;
 		l = sdnd_cache_link(cache, w->link.ifname);
-		if (l && !link_owned(owner, l, sdnd_kind_to_string(w->kind))) {
+		if (l && !link_owned(owner, l, sdnd_kind_info_kind(w->kind))) {
 			r = add_conflict(plan, w->vnet, w->link.ifname, NULL);
 			if (r < 0)
 				goto fail;
@@ -258,6 +354,9 @@ int sdnd_plan_compute(const struct sdnd_objset *want, const struct sdnd_cache *c
 			goto fail;
 	}
 	r = snapshot_unwanted(plan, want, cache, owner, &plan->have);
+	if (r < 0)
+		goto fail;
+	r = snapshot_guest_ports(want, cache, plan);
 	if (r < 0)
 		goto fail;
 
@@ -291,10 +390,22 @@ int sdnd_plan_compute(const struct sdnd_objset *want, const struct sdnd_cache *c
 		if (r < 0)
 			goto fail;
 	}
+	for (i = 0; i < plan->dyn.n; i++) {
+		const struct sdnd_obj *w = &plan->dyn.objs[i];
+		const struct sdnd_obj *h = sdnd_objset_find(&plan->have, w->key);
+		const char *reason = NULL;
+		uint32_t changed = 0;
+
+		if (h && sdnd_kind_ops(w->kind)->diff(w, h, &changed, &reason) != SDND_DIFF_NONE) {
+			r = add_action(plan, SDND_ACT_UPDATE, w, h, changed, reason);
+			if (r < 0)
+				goto fail;
+		}
+	}
 	for (i = 0; i < plan->have.n; i++) {
 		const struct sdnd_obj *h = &plan->have.objs[i];
 
-		if (sdnd_objset_find(want, h->key))
+		if (sdnd_objset_find(want, h->key) || sdnd_objset_find(&plan->dyn, h->key))
 			continue;
 		r = add_action(plan, SDND_ACT_DELETE, NULL, h, 0, "no longer in the configuration");
 		if (r < 0)

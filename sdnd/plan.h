@@ -23,6 +23,7 @@ struct sdnd_plan {
 	struct sdnd_conflict *conflicts;
 	size_t n_conflicts, cap_conflicts;
 	struct sdnd_objset have;      /* snapshot of the observed objects the actions refer to */
+	struct sdnd_objset dyn;       /* wanted objects that follow the kernel: guest port flags */
 };
 
 /*

@@ -181,6 +181,18 @@ int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err)
 	}
 	for (i = 0; i < want.n; i++)
 		st[i].state = SDND_STATE_PENDING;
+	/* bridge port state (VLANs, flags) is read only when the configuration needs it */
+	{
+		bool brports = false;
+
+		for (i = 0; i < want.n; i++)
+			brports |= want.objs[i].kind == SDND_KIND_VIDS ||
+				   (want.objs[i].kind == SDND_KIND_BRIDGE &&
+				    want.objs[i].link.isolate_ports);
+		if (brports && !rec->cache.want_brports)
+			rec->cache.stale = true;
+		rec->cache.want_brports = brports;
+	}
 
 	zone_config_free(rec->cfg);
 	sdnd_objset_clear(&rec->want);
@@ -217,9 +229,12 @@ int sdnd_rec_plan(struct sdnd_reconciler *rec, struct sdnd_plan *ret_plan)
 	return sdnd_plan_compute(&rec->want, &rec->cache, &rec->owner, ret_plan);
 }
 
+/* The state of a wanted object of the generation; NULL for others (e.g. guest port flags). */
 static struct sdnd_objstate *want_state(struct sdnd_reconciler *rec, const struct sdnd_obj *w)
 {
-	return w ? &rec->st[w - rec->want.objs] : NULL;
+	if (!w || w < rec->want.objs || w >= rec->want.objs + rec->want.n)
+		return NULL;
+	return &rec->st[w - rec->want.objs];
 }
 
 static void set_failed(struct sdnd_objstate *s, int err, const char *msg, uint64_t now)
@@ -241,10 +256,14 @@ static void own_intents(struct sdnd_reconciler *rec, const struct sdnd_action *a
 	for (i = 0; i < n; i++) {
 		const struct sdnd_obj *w = acts[i].want;
 
-		if (!w || (acts[i].type != SDND_ACT_CREATE && acts[i].type != SDND_ACT_REPLACE))
+		if (!w)
+			continue;
+		if (w->kind == SDND_KIND_VIDS && w->vids.subset)
+			sdnd_owner_set(&rec->owner, w->key, "", 0);
+		if (acts[i].type != SDND_ACT_CREATE && acts[i].type != SDND_ACT_REPLACE)
 			continue;
 		if (sdnd_obj_is_link(w))
-			sdnd_owner_set(&rec->owner, w->key, sdnd_kind_to_string(w->kind), 0);
+			sdnd_owner_set(&rec->owner, w->key, sdnd_kind_info_kind(w->kind), 0);
 		else if (w->kind == SDND_KIND_ADDR)
 			sdnd_owner_set(&rec->owner, w->key, "", 0);
 	}
@@ -301,6 +320,7 @@ static void group_done(struct sdnd_reconciler *rec, struct sdnd_action *acts, si
 			sdnd_owner_del(&rec->owner, o->key);
 			continue;
 		}
+		log_debug("%s: encode %d, kernel %d%s%s", line, enc, err, *extack ? ": " : "", extack);
 		if (enc == -ENODEV || (err == -ENODEV && a->type != SDND_ACT_CREATE)) {
 			/* A device it needs is missing, or the one it changes just vanished: the
 			 * kernel's notification will bring the next round. */
@@ -350,7 +370,7 @@ static void group_done(struct sdnd_reconciler *rec, struct sdnd_action *acts, si
 
 			if (l && (a->type != SDND_ACT_UPDATE))
 				sdnd_owner_set(&rec->owner, a->want->key,
-					       sdnd_kind_to_string(a->want->kind), l->ifindex);
+					       sdnd_kind_info_kind(a->want->kind), l->ifindex);
 		}
 	}
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sdnd/ip.h"
 
@@ -22,8 +23,14 @@
 enum zone_type {
 	ZONE_SIMPLE,
 	ZONE_VXLAN,
+	ZONE_VLAN,
+	ZONE_QINQ,
 	_ZONE_TYPE_MAX,
 };
+
+#define ZONE_VID_MAX 4094
+#define ZONE_ETH_P_8021Q 0x8100
+#define ZONE_ETH_P_8021AD 0x88a8
 
 /* Where something was written: 1-based line and column in the source document. */
 struct zone_loc {
@@ -45,6 +52,11 @@ struct zone_zone {
 	struct sdnd_ip *peers;
 	size_t n_peers;
 	uint16_t port;                /* ZONE_VXLAN_PORT_DEFAULT when not given */
+	/* vlan, qinq: the uplink bridge (not sdnd's; must exist on the node) */
+	char bridge[ZONE_NAME_MAX + 1];
+	/* qinq: the service VLAN (S-tag) and its protocol (ZONE_ETH_P_8021Q or _8021AD) */
+	uint16_t stag;
+	uint16_t vlan_protocol;
 	/* nodes the zone exists on; n_nodes == 0 means every node */
 	char (*nodes)[ZONE_NODE_NAME_MAX + 1];
 	size_t n_nodes;
@@ -57,6 +69,8 @@ struct zone_vnet {
 	bool has_tag;
 	uint32_t tag;
 	char *alias;                  /* NULL when not given */
+	bool vlanaware;               /* guests may send their own tags (VIDs 2-4094) */
+	bool isolate_ports;           /* guest ports cannot talk to each other, only the uplink */
 	struct zone_subnet *subnets;
 	size_t n_subnets;
 	struct zone_loc loc;          /* the vnet's key */
@@ -78,6 +92,15 @@ struct zone_local_addr {
 	uint32_t mtu;
 };
 
+/* A network device of this node, as validation and expansion need to know it. */
+struct zone_local_link {
+	char name[ZONE_NAME_MAX + 1];
+	char kind[16];                /* IFLA_INFO_KIND: "bridge", "bond", "" for a physical NIC */
+	char master[ZONE_NAME_MAX + 1]; /* the bridge it is a port of, "" if none */
+	bool vlan_filtering;          /* bridges: VLAN-aware */
+	uint32_t mtu;
+};
+
 /*
  * What validation needs to know about the node it runs on. Filled by the caller (the daemon
  * from the kernel, the unit tests by hand); the parser does no I/O besides reading the file.
@@ -86,7 +109,17 @@ struct zone_env {
 	const char *node;                       /* default node name (the hostname) */
 	const struct zone_local_addr *addrs;    /* addresses configured on this node */
 	size_t n_addrs;
+	const struct zone_local_link *links;    /* devices of this node; NULL: not known */
+	size_t n_links;
 };
+
+const struct zone_local_link *zone_env_link(const struct zone_env *env, const char *name);
+/*
+ * The physical port of a plain (not VLAN-aware) uplink bridge: the bridge's first port that is a
+ * physical NIC or a bond, or that Proxmox VE would take for one by its name (ethN, bondN, en*,
+ * optionally .VLAN); not a VM tap or a VXLAN device. NULL if none.
+ */
+const struct zone_local_link *zone_uplink_port(const struct zone_env *env, const char *bridge);
 
 /* All errors of one document, each formatted "FILE:LINE:COL: key.path: message". */
 struct zone_errors {
@@ -127,5 +160,39 @@ const struct zone_local_addr *zone_local_peer(const struct zone_zone *z, const s
  * buf must hold 16 bytes. Returns buf.
  */
 const char *zone_vxlan_ifname(const char *vnet, char *buf);
+
+/*
+ * A derived device name: prefix + base + suffix when that fits 15 characters, else prefix +
+ * the start of base + "_" + 4 hex digits of the FNV-1a hash of (prefix base suffix) + suffix,
+ * cut to fit. buf must hold 16 bytes. Returns buf.
+ */
+const char *zone_ifname(char *buf, const char *prefix, const char *base, const char *suffix);
+
+/* Kernel devices a vnet creates on this node, for name-collision checks and expansion. */
+struct zone_devname {
+	char name[ZONE_NAME_MAX + 1];
+	const char *what;             /* "bridge", "vxlan device", "VLAN device", "veth" ... */
+};
+
+#define ZONE_VNET_DEVICES_MAX 8
+/*
+ * The devices created for vnet v of zone z (owned by sdnd; the uplink bridge is not listed).
+ * Without known devices (env or env->links NULL) the uplink is taken as VLAN-aware.
+ * Returns the count written to out (at most ZONE_VNET_DEVICES_MAX).
+ */
+size_t zone_vnet_devices(const struct zone_zone *z, const struct zone_vnet *v,
+			 const struct zone_env *env, struct zone_devname *out);
+/* The devices a zone creates once for all its vnets (qinq: z_<zone>, ln_/pr_<zone>, the S-VLAN
+ * device). Same conventions as zone_vnet_devices(). */
+size_t zone_zone_devices(const struct zone_zone *z, const struct zone_env *env,
+			 struct zone_devname *out);
+
+/*
+ * Import Proxmox VE SDN's zones.cfg, vnets.cfg and subnets.cfg from dir (missing files are
+ * empty) and print the equivalent sdnd YAML document to out. Every problem is printed to err as
+ * "FILE:LINE: message". Returns 0, -EINVAL when something could not be mapped (nothing is
+ * printed to out then), or -errno.
+ */
+int zone_import_pve(const char *dir, FILE *out, FILE *err);
 
 #endif

@@ -115,9 +115,15 @@ static void ydoc_done(struct ydoc *doc)
 /* What the walk remembers about a zone beyond the model. */
 struct zinfo {
 	const struct ynode *key;
-	const struct ynode *peers; /* the peers value, NULL when not given */
-	int type;		   /* enum zone_type, -1 when missing or unknown */
-	bool peers_ok;		   /* peers given, non-empty and every one valid */
+	const struct ynode *peers;  /* the peers value, NULL when not given */
+	const struct ynode *bridge; /* the bridge value, NULL when not given */
+	const struct ynode *stag;   /* the tag value, NULL when not given */
+	int type;		    /* enum zone_type, -1 when missing or unknown */
+	bool name_ok;		    /* z->name is set */
+	bool peers_ok;		    /* peers given, non-empty and every one valid */
+	bool bridge_ok, stag_ok;    /* z->bridge, z->stag are set */
+	bool stag_dup;		    /* the S-tag was reported as taken on its uplink */
+	bool uplink_bad;	    /* the uplink bridge was reported as unusable on this node */
 };
 
 /* What the walk remembers about a vnet beyond the model. */
@@ -125,8 +131,10 @@ struct vinfo {
 	const struct ynode *key;
 	const struct ynode *zone; /* the zone value, NULL when not given or not a string */
 	const struct ynode *tag_key, *tag;
-	bool name_ok, tag_ok;
-	int zidx; /* index of its zone, -1 when not found */
+	int64_t tag_val; /* the tag as written, when tag_int */
+	bool name_ok, tag_int, tag_ok;
+	bool tag_dup; /* the tag was reported as taken (in its zone or on its uplink) */
+	int zidx;     /* index of its zone, -1 when not found */
 };
 
 struct pctx {
@@ -448,6 +456,28 @@ static bool str_is(const struct ynode *n, const char *s)
 	return n->len == strlen(s) && !memcmp(n->str, s, n->len);
 }
 
+/*
+ * A boolean: the plain scalars true and false, nothing else (YAML 1.1's yes/no/on/off and
+ * their capitalised forms are refused, as are quoted strings). false when reported.
+ */
+static bool get_bool(struct pctx *p, const struct ynode *n, const char *path, bool *ret)
+{
+	char db[SHOW_BUFSZ + 32];
+	bool t, f;
+
+	if (!node_ok(p, n, path))
+		return false;
+	t = n->kind == Y_SCALAR && str_is(n, "true");
+	f = n->kind == Y_SCALAR && str_is(n, "false");
+	if (n->kind != Y_SCALAR || is_null(n) || !n->plain || (!t && !f)) {
+		err(p, n, path, "expected true or false, got %s%s", describe(n, db),
+		    !n->plain && (t || f) ? " (booleans must not be quoted)" : "");
+		return false;
+	}
+	*ret = t;
+	return true;
+}
+
 /* [A-Za-z][A-Za-z0-9_-]*, 1..ZONE_NAME_MAX: zone and vnet names (and so bridge names) */
 static bool zone_name_valid(const char *s, size_t len)
 {
@@ -460,6 +490,25 @@ static bool zone_name_valid(const char *s, size_t len)
 	for (i = 1; i < len; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
 		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/*
+ * A network device name as the kernel takes it (dev_valid_name()): 1..ZONE_NAME_MAX bytes, no
+ * "/", ":" or whitespace, not "." or "..". The uplink bridge is not sdnd's: it may be named
+ * anything the kernel allows.
+ */
+static bool ifname_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > ZONE_NAME_MAX || memchr(s, '\0', len))
+		return false;
+	if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+		return false;
+	for (i = 0; i < len; i++)
+		if (s[i] == '/' || s[i] == ':' || s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r'))
 			return false;
 	return true;
 }
@@ -480,6 +529,8 @@ static bool node_name_valid(const char *s, size_t len)
 
 #define ZONE_NAME_RULE "1 to 15 characters [A-Za-z0-9_-], starting with a letter"
 #define NODE_NAME_RULE "1 to 63 characters [A-Za-z0-9._-]"
+#define IFNAME_RULE "1 to 15 bytes without \"/\", \":\" or whitespace, not \".\" or \"..\""
+#define ZONE_TYPES "simple, vxlan, vlan, qinq"
 
 static const char *family_name(int family)
 {
@@ -930,19 +981,71 @@ static void parse_nodes(struct pctx *p, struct zone_zone *z, const struct ynode 
 	}
 }
 
+/* bridge: the name of the uplink bridge (vlan, qinq) */
+static void parse_bridge(struct pctx *p, struct zone_zone *z, struct zinfo *zi,
+			 const struct ynode *v, const char *path)
+{
+	char sb[SHOW_BUFSZ];
+
+	zi->bridge = v;
+	if (!get_str(p, v, path, "a bridge name"))
+		return;
+	if (!ifname_valid(v->str, v->len)) {
+		err(p, v, path,
+		    "invalid bridge name \"%s\" (expected a device name: " IFNAME_RULE ")",
+		    show_node(v, sb));
+		return;
+	}
+	memcpy(z->bridge, v->str, v->len + 1);
+	zi->bridge_ok = true;
+}
+
+/* vlan-protocol: the S-tag's ethertype (qinq) */
+static void parse_vlan_protocol(struct pctx *p, struct zone_zone *z, const struct ynode *v,
+				const char *path)
+{
+	char sb[SHOW_BUFSZ];
+
+	if (!get_str(p, v, path, "a VLAN protocol"))
+		return;
+	if (str_is(v, "802.1q"))
+		z->vlan_protocol = ZONE_ETH_P_8021Q;
+	else if (str_is(v, "802.1ad"))
+		z->vlan_protocol = ZONE_ETH_P_8021AD;
+	else
+		err(p, v, path, "unknown VLAN protocol \"%s\" (expected 802.1q or 802.1ad)",
+		    show_node(v, sb));
+}
+
+/* A key of other zone types in a zone of known type t: "not allowed in a T zone (why)". */
+static void not_in_zone(struct pctx *p, const struct field *f, const char *zpath, int t,
+			const char *why)
+{
+	char path[PATH_BUFSZ];
+
+	err(p, f->key, path_key(path, zpath, f->name, strlen(f->name)),
+	    "not allowed in a %s zone (%s)", zone_type_to_string((enum zone_type)t), why);
+}
+
+/*
+ * The keys of one type are refused in a zone of another known type; when the type is missing
+ * or unknown, their values are still checked on their own.
+ */
 static void parse_zone(struct pctx *p, const struct ynode *k, const struct ynode *v,
 		       const char *zpath)
 {
-	enum { F_TYPE, F_PEERS, F_PORT, F_MTU, F_NODES };
+	enum { F_TYPE, F_PEERS, F_PORT, F_MTU, F_NODES, F_BRIDGE, F_TAG, F_PROTO };
 	struct field f[] = {
 		[F_TYPE] = { .name = "type" },	 [F_PEERS] = { .name = "peers" },
 		[F_PORT] = { .name = "port" },	 [F_MTU] = { .name = "mtu" },
-		[F_NODES] = { .name = "nodes" },
+		[F_NODES] = { .name = "nodes" }, [F_BRIDGE] = { .name = "bridge" },
+		[F_TAG] = { .name = "tag" },	 [F_PROTO] = { .name = "vlan-protocol" },
 	};
 	char path[PATH_BUFSZ], sb[SHOW_BUFSZ];
 	struct zone_config *cfg = p->cfg;
 	struct zone_zone *z;
 	struct zinfo *zi;
+	bool known, vx, vl;
 	uint32_t u;
 	int m;
 
@@ -954,14 +1057,18 @@ static void parse_zone(struct pctx *p, const struct ynode *k, const struct ynode
 	z = &cfg->zones[cfg->n_zones];
 	zi = &p->zinfo[cfg->n_zones];
 	cfg->n_zones++;
-	*z = (struct zone_zone){ .port = ZONE_VXLAN_PORT_DEFAULT, .loc = { k->line, k->col } };
+	*z = (struct zone_zone){ .port = ZONE_VXLAN_PORT_DEFAULT,
+				 .vlan_protocol = ZONE_ETH_P_8021Q,
+				 .loc = { k->line, k->col } };
 	*zi = (struct zinfo){ .key = k, .type = -1 };
 
-	if (!zone_name_valid(k->str, k->len))
+	if (!zone_name_valid(k->str, k->len)) {
 		err(p, k, zpath, "invalid zone name \"%s\" (expected " ZONE_NAME_RULE ")",
 		    show_node(k, sb));
-	else
+	} else {
 		memcpy(z->name, k->str, k->len + 1);
+		zi->name_ok = true;
+	}
 
 	m = as_map(p, v, zpath, false);
 	if (m <= 0) {
@@ -972,13 +1079,13 @@ static void parse_zone(struct pctx *p, const struct ynode *k, const struct ynode
 
 	if (!f[F_TYPE].val) {
 		err(p, k, path_key(path, zpath, "type", 4),
-		    "required key is missing (expected one of: simple, vxlan)");
+		    "required key is missing (expected one of: " ZONE_TYPES ")");
 		zi->type = -2;
 	} else if (get_str(p, f[F_TYPE].val, path_key(path, zpath, "type", 4), "a zone type")) {
 		zi->type = zone_type_from_string(f[F_TYPE].val->str);
 		if (zi->type < 0) {
 			err(p, f[F_TYPE].val, path,
-			    "unknown zone type \"%s\" (expected one of: simple, vxlan)",
+			    "unknown zone type \"%s\" (expected one of: " ZONE_TYPES ")",
 			    show_node(f[F_TYPE].val, sb));
 			zi->type = -2;
 		}
@@ -987,6 +1094,9 @@ static void parse_zone(struct pctx *p, const struct ynode *k, const struct ynode
 	}
 	if (zi->type >= 0)
 		z->type = (enum zone_type)zi->type;
+	known = zi->type >= 0;
+	vx = zi->type == ZONE_VXLAN;
+	vl = zi->type == ZONE_VLAN || zi->type == ZONE_QINQ;
 
 	if (f[F_MTU].val &&
 	    get_uint(p, f[F_MTU].val, path_key(path, zpath, "mtu", 3), 68, 65535, &u))
@@ -994,24 +1104,58 @@ static void parse_zone(struct pctx *p, const struct ynode *k, const struct ynode
 	if (f[F_NODES].val)
 		parse_nodes(p, z, f[F_NODES].val, path_key(path, zpath, "nodes", 5));
 
-	if (zi->type == ZONE_SIMPLE) {
-		if (f[F_PEERS].key)
-			err(p, f[F_PEERS].key, path_key(path, zpath, "peers", 5),
-			    "not allowed in a simple zone (only vxlan zones have peers)");
-		if (f[F_PORT].key)
-			err(p, f[F_PORT].key, path_key(path, zpath, "port", 4),
-			    "not allowed in a simple zone (only vxlan zones have a port)");
-		return;
-	}
-	if (f[F_PEERS].val)
+	/* vxlan */
+	if (known && !vx && f[F_PEERS].key)
+		not_in_zone(p, &f[F_PEERS], zpath, zi->type, "only vxlan zones have peers");
+	else if (f[F_PEERS].val)
 		parse_peers(p, z, zi, f[F_PEERS].val, path_key(path, zpath, "peers", 5));
-	else if (zi->type == ZONE_VXLAN)
+	else if (vx)
 		err(p, k, path_key(path, zpath, "peers", 5),
 		    "required key is missing (a vxlan zone needs the list of its peers' IP "
 		    "addresses)");
-	if (f[F_PORT].val &&
-	    get_uint(p, f[F_PORT].val, path_key(path, zpath, "port", 4), 1, 65535, &u))
+	if (known && !vx && f[F_PORT].key)
+		not_in_zone(p, &f[F_PORT], zpath, zi->type, "only vxlan zones have a port");
+	else if (f[F_PORT].val &&
+		 get_uint(p, f[F_PORT].val, path_key(path, zpath, "port", 4), 1, 65535, &u))
 		z->port = (uint16_t)u;
+
+	/* vlan, qinq */
+	if (known && !vl && f[F_BRIDGE].key)
+		not_in_zone(p, &f[F_BRIDGE], zpath, zi->type,
+			    "only vlan and qinq zones have an uplink bridge");
+	else if (f[F_BRIDGE].val)
+		parse_bridge(p, z, zi, f[F_BRIDGE].val, path_key(path, zpath, "bridge", 6));
+	else if (vl)
+		err(p, k, path_key(path, zpath, "bridge", 6),
+		    "required key is missing (a %s zone needs the name of its uplink bridge)",
+		    zone_type_to_string(z->type));
+
+	/* qinq */
+	if (known && zi->type != ZONE_QINQ && f[F_TAG].key) {
+		not_in_zone(p, &f[F_TAG], zpath, zi->type,
+			    zi->type == ZONE_VLAN
+				    ? "only qinq zones have a tag, the service VLAN; in a vlan "
+				      "zone each vnet has its own"
+				    : "only qinq zones have a tag, the service VLAN");
+	} else if (f[F_TAG].val) {
+		zi->stag = f[F_TAG].val;
+		if (get_uint(p, f[F_TAG].val, path_key(path, zpath, "tag", 3), 1, ZONE_VID_MAX,
+			     &u)) {
+			z->stag = (uint16_t)u;
+			zi->stag_ok = true;
+		}
+	} else if (zi->type == ZONE_QINQ) {
+		err(p, k, path_key(path, zpath, "tag", 3),
+		    "required key is missing (a qinq zone needs its service VLAN, a tag between 1 "
+		    "and %d)",
+		    ZONE_VID_MAX);
+	}
+	if (known && zi->type != ZONE_QINQ && f[F_PROTO].key)
+		not_in_zone(p, &f[F_PROTO], zpath, zi->type,
+			    "only qinq zones have a vlan-protocol");
+	else if (f[F_PROTO].val)
+		parse_vlan_protocol(p, z, f[F_PROTO].val,
+				    path_key(path, zpath, "vlan-protocol", 13));
 }
 
 static void parse_zones(struct pctx *p, const struct ynode *v)
@@ -1189,12 +1333,11 @@ static void parse_alias(struct pctx *p, struct zone_vnet *vn, const struct ynode
 static void parse_vnet(struct pctx *p, const struct ynode *k, const struct ynode *v,
 		       const char *vpath)
 {
-	enum { F_ZONE, F_TAG, F_ALIAS, F_SUBNETS };
+	enum { F_ZONE, F_TAG, F_ALIAS, F_SUBNETS, F_VLANAWARE, F_ISOLATE };
 	struct field f[] = {
-		[F_ZONE] = { .name = "zone" },
-		[F_TAG] = { .name = "tag" },
-		[F_ALIAS] = { .name = "alias" },
-		[F_SUBNETS] = { .name = "subnets" },
+		[F_ZONE] = { .name = "zone" },		 [F_TAG] = { .name = "tag" },
+		[F_ALIAS] = { .name = "alias" },	 [F_SUBNETS] = { .name = "subnets" },
+		[F_VLANAWARE] = { .name = "vlanaware" }, [F_ISOLATE] = { .name = "isolate-ports" },
 	};
 	char path[PATH_BUFSZ], sb[SHOW_BUFSZ];
 	struct zone_config *cfg = p->cfg;
@@ -1230,17 +1373,28 @@ static void parse_vnet(struct pctx *p, const struct ynode *k, const struct ynode
 	else if (get_str(p, f[F_ZONE].val, path_key(path, vpath, "zone", 4), "a zone name"))
 		vi->zone = f[F_ZONE].val;
 
+	/* the tag's range depends on the zone's type: checked with the zone (check_vnet_zones) */
 	vi->tag_key = f[F_TAG].key;
 	vi->tag = f[F_TAG].val;
-	if (f[F_TAG].val &&
-	    get_uint(p, f[F_TAG].val, path_key(path, vpath, "tag", 3), 1, ZONE_VNI_MAX, &vn->tag)) {
-		vn->has_tag = true;
-		vi->tag_ok = true;
-	}
+	if (f[F_TAG].val && get_int(p, f[F_TAG].val, path_key(path, vpath, "tag", 3), &vi->tag_val))
+		vi->tag_int = true;
 	if (f[F_ALIAS].val)
 		parse_alias(p, vn, f[F_ALIAS].val, path_key(path, vpath, "alias", 5));
-	if (f[F_SUBNETS].val)
-		parse_subnets(p, vn, f[F_SUBNETS].val, path_key(path, vpath, "subnets", 7));
+	if (f[F_VLANAWARE].val)
+		get_bool(p, f[F_VLANAWARE].val, path_key(path, vpath, "vlanaware", 9),
+			 &vn->vlanaware);
+	if (f[F_ISOLATE].val)
+		get_bool(p, f[F_ISOLATE].val, path_key(path, vpath, "isolate-ports", 13),
+			 &vn->isolate_ports);
+	if (f[F_SUBNETS].val) {
+		const struct ynode *sv = f[F_SUBNETS].val;
+
+		if (vn->vlanaware && sv->kind == Y_MAP && !sv->tag && sv->n > 0)
+			err(p, f[F_SUBNETS].key, path_key(path, vpath, "subnets", 7),
+			    "a vlanaware vnet cannot have subnets (its bridge carries the guests' "
+			    "own VLANs; give routed subnets a vnet of their own)");
+		parse_subnets(p, vn, sv, path_key(path, vpath, "subnets", 7));
+	}
 }
 
 static void parse_vnets(struct pctx *p, const struct ynode *v)
@@ -1290,6 +1444,11 @@ static void zone_list(const struct pctx *p, char *buf, size_t size)
 	}
 }
 
+/*
+ * Resolve each vnet's zone; range-check its tag for the zone's type (VNI 1..16777215 in vxlan
+ * zones and wherever the zone is unknown, VLAN 1..4094 in vlan and qinq zones); the tag rules
+ * of each type.
+ */
 static void check_vnet_zones(struct pctx *p)
 {
 	char path[PATH_BUFSZ], sb[SHOW_BUFSZ], sb2[SHOW_BUFSZ], list[LIST_MAX * 80];
@@ -1299,38 +1458,135 @@ static void check_vnet_zones(struct pctx *p)
 	for (i = 0; i < cfg->n_vnets; i++) {
 		struct zone_vnet *vn = &cfg->vnets[i];
 		struct vinfo *vi = &p->vinfo[i];
-		int type;
+		int type = -1;
 
-		if (!vi->zone)
-			continue;
-		for (j = 0; j < cfg->n_zones; j++)
-			if (key_eq(p->zinfo[j].key, vi->zone))
-				break;
-		if (j == cfg->n_zones) {
-			zone_list(p, list, sizeof(list));
-			if (cfg->n_zones)
-				err(p, vi->zone, vnet_path(path, vi, "zone"),
-				    "zone \"%s\" does not exist (defined zones: %s)",
-				    show_node(vi->zone, sb), list);
-			else
-				err(p, vi->zone, vnet_path(path, vi, "zone"),
-				    "zone \"%s\" does not exist (no zones are defined)",
-				    show_node(vi->zone, sb));
-			continue;
+		if (vi->zone) {
+			for (j = 0; j < cfg->n_zones; j++)
+				if (key_eq(p->zinfo[j].key, vi->zone))
+					break;
+			if (j < cfg->n_zones) {
+				vi->zidx = (int)j;
+				memcpy(vn->zone, cfg->zones[j].name, sizeof(vn->zone));
+				type = p->zinfo[j].type;
+			} else {
+				zone_list(p, list, sizeof(list));
+				if (cfg->n_zones)
+					err(p, vi->zone, vnet_path(path, vi, "zone"),
+					    "zone \"%s\" does not exist (defined zones: %s)",
+					    show_node(vi->zone, sb), list);
+				else
+					err(p, vi->zone, vnet_path(path, vi, "zone"),
+					    "zone \"%s\" does not exist (no zones are defined)",
+					    show_node(vi->zone, sb));
+			}
 		}
-		vi->zidx = (int)j;
-		memcpy(vn->zone, cfg->zones[j].name, sizeof(vn->zone));
-		type = p->zinfo[j].type;
-		if (type == ZONE_VXLAN && !vi->tag)
+		if (vi->tag_int && type != ZONE_SIMPLE) {
+			uint32_t max = type == ZONE_VLAN || type == ZONE_QINQ ? ZONE_VID_MAX
+									      : ZONE_VNI_MAX;
+
+			if (vi->tag_val < 1 || vi->tag_val > (int64_t)max) {
+				err(p, vi->tag, vnet_path(path, vi, "tag"),
+				    "expected an integer between 1 and %u, got %s", max,
+				    show_node(vi->tag, sb));
+			} else {
+				vn->tag = (uint32_t)vi->tag_val;
+				vn->has_tag = true;
+				vi->tag_ok = true;
+			}
+		}
+		if (vi->zidx < 0)
+			continue;
+		if ((type == ZONE_VXLAN || type == ZONE_VLAN) && !vi->tag)
 			err(p, vi->key, vnet_path(path, vi, "tag"),
-			    "required key is missing (a vnet in vxlan zone \"%s\" needs a VNI "
-			    "between 1 and %u)",
-			    show_node(vi->zone, sb), ZONE_VNI_MAX);
+			    "required key is missing (a vnet in %s zone \"%s\" needs %s between 1 "
+			    "and %u)",
+			    zone_type_to_string((enum zone_type)type), show_node(vi->zone, sb),
+			    type == ZONE_VXLAN ? "a VNI" : "a VLAN tag",
+			    type == ZONE_VXLAN ? ZONE_VNI_MAX : ZONE_VID_MAX);
 		else if (type == ZONE_SIMPLE && vi->tag_key)
 			err(p, vi->tag_key, vnet_path(path, vi, "tag"),
-			    "not allowed in simple zone \"%s\" (only vnets in vxlan zones have a "
-			    "tag)",
+			    "not allowed in simple zone \"%s\" (only vnets in vxlan, vlan and qinq "
+			    "zones have a tag)",
 			    show(vi->zone->str, vi->zone->len, sb2));
+	}
+}
+
+struct tag_sort {
+	const struct zone_config *cfg;
+	const size_t *idx; /* entry -> vnet index */
+};
+
+/* by zone, then tag */
+static int zone_tag_cmp(size_t a, size_t b, void *ctx)
+{
+	const struct tag_sort *ts = ctx;
+	const struct zone_vnet *x = &ts->cfg->vnets[ts->idx[a]], *y = &ts->cfg->vnets[ts->idx[b]];
+	int r = strcmp(x->zone, y->zone);
+
+	if (r)
+		return r;
+	return x->tag < y->tag ? -1 : x->tag > y->tag;
+}
+
+/*
+ * In a vlan or qinq zone a tag names one VLAN (the C-tag in qinq), so no two vnets of a zone
+ * share one; a qinq zone has at most one untagged vnet. Independent of the node.
+ */
+static void check_vlan_tags(struct pctx *p)
+{
+	const struct zone_config *cfg = p->cfg;
+	_cleanup_free_ size_t *idx = NULL, *first = NULL, *untagged = NULL;
+	char path[PATH_BUFSZ], sb[SHOW_BUFSZ], sb2[SHOW_BUFSZ];
+	struct tag_sort ts = { .cfg = cfg };
+	size_t i, n = 0;
+
+	idx = calloc(cfg->n_vnets + 1, sizeof(*idx));
+	untagged = calloc(cfg->n_zones + 1, sizeof(*untagged));
+	if (!idx || !untagged) {
+		p->oom = true;
+		return;
+	}
+	for (i = 0; i < cfg->n_zones; i++)
+		untagged[i] = SIZE_MAX;
+	for (i = 0; i < cfg->n_vnets; i++) {
+		const struct vinfo *vi = &p->vinfo[i];
+		int type;
+
+		if (vi->zidx < 0 || !p->zinfo[vi->zidx].name_ok)
+			continue;
+		type = p->zinfo[vi->zidx].type;
+		if (type != ZONE_VLAN && type != ZONE_QINQ)
+			continue;
+		if (vi->tag_ok) {
+			idx[n++] = i;
+			continue;
+		}
+		if (type != ZONE_QINQ || vi->tag)
+			continue;
+		if (untagged[vi->zidx] == SIZE_MAX) {
+			untagged[vi->zidx] = i;
+			continue;
+		}
+		err(p, vi->key, vnet_path(path, vi, "tag"),
+		    "vnet \"%s\" is already the untagged vnet of qinq zone \"%s\" (at most one "
+		    "vnet of a qinq zone may have no tag)",
+		    show_node(p->vinfo[untagged[vi->zidx]].key, sb), show_node(vi->zone, sb2));
+	}
+	ts.idx = idx;
+	first = find_dups(p, n, zone_tag_cmp, &ts);
+	if (!first)
+		return;
+	for (i = 0; i < n; i++) {
+		struct vinfo *vi = &p->vinfo[idx[i]];
+		const struct vinfo *fi;
+
+		if (first[i] == i)
+			continue;
+		fi = &p->vinfo[idx[first[i]]];
+		vi->tag_dup = true;
+		err(p, vi->tag, vnet_path(path, vi, "tag"),
+		    "VLAN %u is already used by vnet \"%s\" in zone \"%s\"", cfg->vnets[idx[i]].tag,
+		    show(fi->key->str, fi->key->len, sb), show_node(vi->zone, sb2));
 	}
 }
 
@@ -1381,11 +1637,206 @@ static void check_vnis(struct pctx *p)
 	}
 }
 
-/* A kernel device derived from a vnet. */
+/* A VLAN taken on an uplink bridge: by a vlan zone's vnet, or by a qinq zone (its S-tag). */
+struct vid_use {
+	const char *bridge;
+	uint32_t vid;
+	uint16_t proto;
+	bool zone; /* idx is a qinq zone, else a vnet */
+	size_t idx;
+	const struct ynode *at; /* the tag */
+};
+
+static int vid_use_cmp(size_t a, size_t b, void *ctx)
+{
+	const struct vid_use *u = ctx, *x = &u[a], *y = &u[b];
+	int r = strcmp(x->bridge, y->bridge);
+
+	if (r)
+		return r;
+	if (x->vid != y->vid)
+		return x->vid < y->vid ? -1 : 1;
+	return x->proto < y->proto ? -1 : x->proto > y->proto;
+}
+
+static int vid_use_pos_cmp(const void *a, const void *b)
+{
+	const struct vid_use *x = a, *y = b;
+
+	if (x->at->line != y->at->line)
+		return x->at->line < y->at->line ? -1 : 1;
+	return x->at->col < y->at->col ? -1 : x->at->col > y->at->col;
+}
+
+/*
+ * On this node, one VLAN (VID and protocol) of an uplink bridge carries one vnet: two vlan
+ * zones on the same bridge cannot both use a tag (they would both create <uplink>.<tag>), nor
+ * can a vlan zone use a qinq zone's service VLAN, nor two qinq zones share one. The first use
+ * in the document keeps it; the others are reported. Duplicates within a zone were reported
+ * by check_vlan_tags() and are not repeated.
+ */
+static void check_uplink_vids(struct pctx *p)
+{
+	const struct zone_config *cfg = p->cfg;
+	_cleanup_free_ struct vid_use *u = NULL;
+	_cleanup_free_ size_t *first = NULL;
+	char path[PATH_BUFSZ], sb[SHOW_BUFSZ], sb2[SHOW_BUFSZ], sb3[SHOW_BUFSZ];
+	char what[2 * SHOW_BUFSZ + 64];
+	size_t i, n = 0;
+
+	u = calloc(cfg->n_zones + cfg->n_vnets + 1, sizeof(*u));
+	if (!u) {
+		p->oom = true;
+		return;
+	}
+	for (i = 0; i < cfg->n_zones; i++) {
+		const struct zone_zone *z = &cfg->zones[i];
+		const struct zinfo *zi = &p->zinfo[i];
+
+		if (zi->type == ZONE_QINQ && zi->name_ok && zi->bridge_ok && zi->stag_ok &&
+		    zone_on_node(z, cfg->node))
+			u[n++] = (struct vid_use){ .bridge = z->bridge,
+						   .vid = z->stag,
+						   .proto = z->vlan_protocol,
+						   .zone = true,
+						   .idx = i,
+						   .at = zi->stag };
+	}
+	for (i = 0; i < cfg->n_vnets; i++) {
+		const struct vinfo *vi = &p->vinfo[i];
+		const struct zone_zone *z;
+
+		if (vi->zidx < 0 || !vi->tag_ok || vi->tag_dup)
+			continue;
+		z = &cfg->zones[vi->zidx];
+		if (p->zinfo[vi->zidx].type == ZONE_VLAN && p->zinfo[vi->zidx].name_ok &&
+		    p->zinfo[vi->zidx].bridge_ok && zone_on_node(z, cfg->node))
+			u[n++] = (struct vid_use){ .bridge = z->bridge,
+						   .vid = cfg->vnets[i].tag,
+						   .proto = ZONE_ETH_P_8021Q,
+						   .idx = i,
+						   .at = vi->tag };
+	}
+	qsort(u, n, sizeof(*u), vid_use_pos_cmp);
+	first = find_dups(p, n, vid_use_cmp, u);
+	if (!first)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct vid_use *a = &u[i], *b = &u[first[i]];
+
+		if (first[i] == i)
+			continue;
+		if (b->zone) {
+			const char *zn = cfg->zones[b->idx].name;
+
+			snprintf(what, sizeof(what), "qinq zone \"%s\" (its service VLAN)",
+				 show(zn, strlen(zn), sb));
+		} else {
+			const struct zone_vnet *bv = &cfg->vnets[b->idx];
+
+			snprintf(what, sizeof(what), "vnet \"%s\" of zone \"%s\"",
+				 show(bv->name, strlen(bv->name), sb),
+				 show(bv->zone, strlen(bv->zone), sb3));
+		}
+		if (a->zone) {
+			const struct zinfo *zi = &p->zinfo[a->idx];
+			char zpath[PATH_BUFSZ];
+
+			p->zinfo[a->idx].stag_dup = true;
+			path_key(zpath, "zones", zi->key->str, zi->key->len);
+			err(p, a->at, path_key(path, zpath, "tag", 3),
+			    "service VLAN %u on bridge \"%s\" is already used by %s", a->vid,
+			    show(a->bridge, strlen(a->bridge), sb2), what);
+		} else {
+			p->vinfo[a->idx].tag_dup = true;
+			err(p, a->at, vnet_path(path, &p->vinfo[a->idx], "tag"),
+			    "VLAN %u on bridge \"%s\" is already used by %s", a->vid,
+			    show(a->bridge, strlen(a->bridge), sb2), what);
+		}
+	}
+}
+
+/*
+ * The uplink bridge of each vlan and qinq zone present on this node exists there and is a
+ * bridge; a plain (not VLAN-aware) one has a physical port to carry the VLANs. Only checked
+ * when env knows the node's devices. A zone whose uplink is unusable derives no device names.
+ */
+static void check_uplinks(struct pctx *p)
+{
+	const struct zone_config *cfg = p->cfg;
+	const struct zone_env *env = p->env;
+	char zpath[PATH_BUFSZ], path[PATH_BUFSZ], sb[SHOW_BUFSZ], sb2[SHOW_BUFSZ];
+	char list[LIST_MAX * (SHOW_BUFSZ + 2) + 32];
+	size_t i, j, k;
+
+	if (!env || !env->links)
+		return;
+	for (i = 0; i < cfg->n_zones; i++) {
+		const struct zone_zone *z = &cfg->zones[i];
+		struct zinfo *zi = &p->zinfo[i];
+		const struct zone_local_link *l;
+		size_t nb = 0, o = 0;
+
+		if (!zi->bridge_ok || !zone_on_node(z, cfg->node))
+			continue;
+		path_key(zpath, "zones", zi->key->str, zi->key->len);
+		path_key(path, zpath, "bridge", 6);
+		l = zone_env_link(env, z->bridge);
+		zi->uplink_bad = !l || strcmp(l->kind, "bridge") ||
+				 (!l->vlan_filtering && !zone_uplink_port(env, z->bridge));
+		if (l && strcmp(l->kind, "bridge")) {
+			if (l->kind[0])
+				err(p, zi->bridge, path,
+				    "\"%s\" is not a bridge (it is a %s device)",
+				    show_node(zi->bridge, sb), show(l->kind, strlen(l->kind), sb2));
+			else
+				err(p, zi->bridge, path,
+				    "\"%s\" is not a bridge (it is a physical interface)",
+				    show_node(zi->bridge, sb));
+			continue;
+		}
+		if (l) {
+			if (!l->vlan_filtering && !zone_uplink_port(env, z->bridge))
+				err(p, zi->bridge, path,
+				    "bridge \"%s\" is not VLAN-aware and has no physical port to "
+				    "carry the VLANs",
+				    show_node(zi->bridge, sb));
+			continue;
+		}
+		for (k = 0; k < env->n_links; k++)
+			nb += !strcmp(env->links[k].kind, "bridge");
+		list[0] = '\0';
+		for (k = 0, j = 0; k < env->n_links && o < sizeof(list); k++) {
+			const struct zone_local_link *b = &env->links[k];
+
+			if (strcmp(b->kind, "bridge"))
+				continue;
+			if (j == LIST_MAX) {
+				snprintf(list + o, sizeof(list) - o, ", ... (%zu more)",
+					 nb - LIST_MAX);
+				break;
+			}
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", j++ ? ", " : "",
+					      show(b->name, strlen(b->name), sb2));
+		}
+		if (nb)
+			err(p, zi->bridge, path,
+			    "bridge \"%s\" does not exist on this node (%s); local bridges: %s",
+			    show_node(zi->bridge, sb), cfg->node, list);
+		else
+			err(p, zi->bridge, path,
+			    "bridge \"%s\" does not exist on this node (%s); it has no bridges",
+			    show_node(zi->bridge, sb), cfg->node);
+	}
+}
+
+/* A kernel device sdnd would create on this node, or an uplink bridge it uses. */
 struct devname {
 	char name[ZONE_NAME_MAX + 1];
-	size_t vnet;
-	bool vxlan;
+	const char *what;
+	size_t idx; /* a vnet, or a zone when zone or uplink */
+	bool zone;
+	bool uplink; /* the uplink bridge of zone idx */
 };
 
 static int devname_cmp(size_t a, size_t b, void *ctx)
@@ -1395,47 +1846,107 @@ static int devname_cmp(size_t a, size_t b, void *ctx)
 	return strcmp(d[a].name, d[b].name);
 }
 
-/* Bridges (named as their vnet) and vxlan devices must all have distinct names. */
-static void check_devnames(struct pctx *p)
-{
-	const struct zone_config *cfg = p->cfg;
-	_cleanup_free_ struct devname *d = NULL;
-	_cleanup_free_ size_t *first = NULL;
-	char path[PATH_BUFSZ], sb[SHOW_BUFSZ];
-	size_t i, n = 0;
+struct devnames {
+	struct devname *d;
+	size_t n, cap;
+};
 
-	d = calloc(2 * cfg->n_vnets + 1, sizeof(*d));
-	if (!d) {
+static void devname_push(struct pctx *p, struct devnames *dv, const char *name, const char *what,
+			 size_t idx, bool zone, bool uplink)
+{
+	if (sdnd_grow(&dv->d, &dv->cap, dv->n + 1, sizeof(*dv->d)) < 0) {
 		p->oom = true;
 		return;
 	}
+	dv->d[dv->n] = (struct devname){ .what = what, .idx = idx, .zone = zone, .uplink = uplink };
+	sdnd_strlcpy(dv->d[dv->n].name, name, sizeof(dv->d[dv->n].name));
+	dv->n++;
+}
+
+/* Whether the names derived from zone i can be computed: the keys they depend on are valid. */
+static bool zone_names_ok(const struct pctx *p, size_t i)
+{
+	const struct zinfo *zi = &p->zinfo[i];
+
+	switch (zi->type) {
+	case ZONE_SIMPLE:
+	case ZONE_VXLAN:
+		return true;
+	case ZONE_VLAN:
+		return zi->bridge_ok && !zi->uplink_bad;
+	case ZONE_QINQ:
+		return zi->name_ok && zi->bridge_ok && !zi->uplink_bad && zi->stag_ok &&
+		       !zi->stag_dup;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The devices of every zone and vnet on this node (zone_zone_devices(), zone_vnet_devices())
+ * must all have distinct names, and none may be named like an uplink bridge. A vnet whose
+ * other names cannot be computed (its zone or tag has problems, reported elsewhere) counts
+ * with its bridge only. The uplink bridges come first, then the zones' devices, then the
+ * vnets', each in document order; a collision is reported at the later one.
+ */
+static void check_devnames(struct pctx *p)
+{
+	const struct zone_config *cfg = p->cfg;
+	struct devnames dv = { 0 };
+	_cleanup_free_ size_t *first = NULL;
+	char path[PATH_BUFSZ], sb[SHOW_BUFSZ], sb2[SHOW_BUFSZ];
+	struct zone_devname dn[ZONE_VNET_DEVICES_MAX];
+	size_t i, j, k;
+
+	for (i = 0; i < cfg->n_zones; i++)
+		if (p->zinfo[i].bridge_ok && zone_on_node(&cfg->zones[i], cfg->node))
+			devname_push(p, &dv, cfg->zones[i].bridge, "uplink bridge", i, true, true);
+	for (i = 0; i < cfg->n_zones; i++) {
+		if (!zone_names_ok(p, i) || !zone_on_node(&cfg->zones[i], cfg->node))
+			continue;
+		k = zone_zone_devices(&cfg->zones[i], p->env, dn);
+		for (j = 0; j < k; j++)
+			devname_push(p, &dv, dn[j].name, dn[j].what, i, true, false);
+	}
 	for (i = 0; i < cfg->n_vnets; i++) {
 		const struct vinfo *vi = &p->vinfo[i];
+		const struct zone_zone *z;
 
-		if (!vi->name_ok)
+		if (!vi->name_ok || vi->zidx < 0)
 			continue;
-		memcpy(d[n].name, cfg->vnets[i].name, sizeof(d[n].name));
-		d[n++].vnet = i;
-		if (vi->zidx >= 0 && p->zinfo[vi->zidx].type == ZONE_VXLAN) {
-			zone_vxlan_ifname(cfg->vnets[i].name, d[n].name);
-			d[n].vnet = i;
-			d[n++].vxlan = true;
+		z = &cfg->zones[vi->zidx];
+		if (!zone_on_node(z, cfg->node))
+			continue;
+		if (!zone_names_ok(p, (size_t)vi->zidx) || vi->tag_dup ||
+		    (vi->tag && !vi->tag_ok)) {
+			devname_push(p, &dv, cfg->vnets[i].name, "bridge", i, false, false);
+			continue;
 		}
+		k = zone_vnet_devices(z, &cfg->vnets[i], p->env, dn);
+		for (j = 0; j < k; j++)
+			devname_push(p, &dv, dn[j].name, dn[j].what, i, false, false);
 	}
-	first = find_dups(p, n, devname_cmp, d);
-	if (!first)
-		return;
-	for (i = 0; i < n; i++) {
-		const struct devname *a = &d[i], *b = &d[first[i]];
+	if (!p->oom)
+		first = find_dups(p, dv.n, devname_cmp, dv.d);
+	for (i = 0; first && i < dv.n; i++) {
+		const struct devname *a = &dv.d[i], *b = &dv.d[first[i]];
+		const char *bname = b->zone ? cfg->zones[b->idx].name : cfg->vnets[b->idx].name;
+		const struct ynode *at;
 
-		if (first[i] == i)
+		if (first[i] == i || a->uplink) /* zones may share an uplink */
 			continue;
-		err(p, p->vinfo[a->vnet].key, vnet_path(path, &p->vinfo[a->vnet], NULL),
-		    "%s \"%s\" has the same name as the %s of vnet \"%s\"",
-		    a->vxlan ? "vxlan device" : "bridge", a->name,
-		    b->vxlan ? "vxlan device" : "bridge",
-		    show(cfg->vnets[b->vnet].name, strlen(cfg->vnets[b->vnet].name), sb));
+		if (a->zone) {
+			at = p->zinfo[a->idx].key;
+			path_key(path, "zones", at->str, at->len);
+		} else {
+			at = p->vinfo[a->idx].key;
+			vnet_path(path, &p->vinfo[a->idx], NULL);
+		}
+		err(p, at, path, "%s \"%s\" has the same name as the %s of %s \"%s\"", a->what,
+		    show(a->name, strlen(a->name), sb), b->what, b->zone ? "zone" : "vnet",
+		    show(bname, strlen(bname), sb2));
 	}
+	free(dv.d);
 }
 
 /* Each vxlan zone present on this node must have exactly one local peer. */
@@ -1574,6 +2085,9 @@ static void parse_root(struct pctx *p, const struct ynode *root)
 
 	check_vnet_zones(p);
 	check_vnis(p);
+	check_vlan_tags(p);
+	check_uplink_vids(p);
+	check_uplinks(p);
 	check_devnames(p);
 	check_local_peers(p);
 }

@@ -44,6 +44,8 @@ static int vxlan_expand(const struct zone_zone *z, const struct zone_vnet *v,
 		vx.link.local = *local;
 	vx.link.learning = false;
 	r = zone_add_obj(out, &vx, v->name);
+	if (r == 0 && v->vlanaware)
+		r = zone_add_trunk_vids(out, vx.link.ifname, false, v->name);
 	if (r < 0)
 		return r;
 

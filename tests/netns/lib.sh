@@ -233,6 +233,32 @@ sys.exit(0 if any('%s/%s' % (a['local'], a['prefixlen']) == want
                   for l in json.load(sys.stdin) for a in l.get('addr_info', [])) else 1)"
 }
 
+# vids NS DEV: the VLANs of DEV (a port, or a bridge's own entry) as "1P 2-4094" style text:
+# ranges, P = PVID, U = egress untagged.
+vids() {
+	bridge -n "$P$1" -j vlan show dev "$2" 2>/dev/null | python3 -c "
+import json, sys
+m = {}
+for d in json.load(sys.stdin):
+    if d.get('ifname') != sys.argv[1]:
+        continue
+    for v in d.get('vlans', []):
+        f = ('P' if 'PVID' in v.get('flags', []) else '') + ('U' if 'Egress Untagged' in v.get('flags', []) else '')
+        for vid in range(v['vlan'], v.get('vlanEnd', v['vlan']) + 1):
+            m[vid] = f
+out, vids = [], sorted(m)
+i = 0
+while i < len(vids):
+    j = i
+    while j + 1 < len(vids) and vids[j + 1] == vids[j] + 1 and m[vids[j + 1]] == m[vids[i]] and 'P' not in m[vids[i]]:
+        j += 1
+    out.append(('%d' % vids[i] if i == j else '%d-%d' % (vids[i], vids[j])) + m[vids[i]])
+    i = j + 1
+print(' '.join(out))" "$2"
+}
+vids_are() { [ "$(vids "$1" "$2")" = "$3" ]; }
+vids_have() { vids "$1" "$2" | tr ' ' '\n' | grep -qx -- "$3"; }
+
 # pings FROM_NS ADDR: one ping gets through (a few tries for ARP and FDB learning)
 pings() { ip netns exec "$P$1" ping -c 1 -W 1 -q "$2" >/dev/null 2>&1 || ip netns exec "$P$1" ping -c 2 -W 1 -q "$2" >/dev/null 2>&1; }
 no_ping() { ! ip netns exec "$P$1" ping -c 2 -W 1 -q "$2" >/dev/null 2>&1; }

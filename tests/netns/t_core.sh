@@ -1,6 +1,7 @@
 #!/bin/bash
 # Three nodes, one shared definition: VMs ping across VXLAN, vnets stay apart, and every kind of
 # drift an operator can cause by hand is repaired.
+# runs-in: host vm   (the VM run proves it on Debian 12's stock kernel)
 . "$(dirname "$0")/lib.sh"
 require_root
 

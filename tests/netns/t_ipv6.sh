@@ -1,7 +1,7 @@
 #!/bin/bash
 # An IPv6 underlay: VXLAN devices take the local IPv6 peer address, the default MTU leaves room
 # for the larger IPv6 encapsulation (underlay MTU - 70), and VMs ping across.
-# runs-in: host vm   (also proves sdnd on Debian 12's stock kernel)
+# runs-in: host vm   (the VM run proves it on Debian 12's stock kernel)
 . "$(dirname "$0")/lib.sh"
 require_root
 

@@ -2,6 +2,7 @@
 # One node through a daemon's life: restart without flaps, reloads that touch only what changed,
 # a VNI change that replaces one device, a bad reload that changes nothing, foreign devices and
 # ports left alone, removed vnets cleaned up.
+# runs-in: host vm   (the VM run proves it on Debian 12's stock kernel)
 . "$(dirname "$0")/lib.sh"
 require_root
 

@@ -2,6 +2,7 @@
 # When the kernel drops events (ENOBUFS on a deliberately small event buffer), sdnd re-reads
 # everything at once and still repairs what happened during the burst, without waiting for the
 # periodic resync.
+# runs-in: host vm   (the VM run proves it on Debian 12's stock kernel)
 . "$(dirname "$0")/lib.sh"
 require_root
 

@@ -7,7 +7,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_addr.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
+#include <linux/veth.h>
 #include <linux/ip.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -30,6 +32,7 @@
 #include "sdnd/obj.h"
 #include "sdnd/reconcile.h"
 #include "sdnd/util.h"
+#include "vlan/vids.h"
 
 #define TAG 7u
 #define MAXATTR 64
@@ -40,7 +43,8 @@ static int fake_ifindex(void *ctx, const char *ifname)
 	static const struct {
 		const char *name;
 		int idx;
-	} t[] = { { "web", 10 }, { "vxlan_web", 11 }, { "db", 20 } };
+	} t[] = { { "web", 10 }, { "vxlan_web", 11 }, { "db", 20 }, { "vmbr0", 30 },
+		  { "vmbr0.100", 31 }, { "pr_web", 32 } };
 	size_t i;
 
 	(void)ctx;
@@ -862,9 +866,268 @@ static void test_parse_info_roundtrip(void **state)
 	/* the info kinds the cache dispatches on */
 	assert_ptr_equal(sdnd_kind_by_info_kind("bridge"), br);
 	assert_ptr_equal(sdnd_kind_by_info_kind("vxlan"), vx);
+	assert_ptr_equal(sdnd_kind_by_info_kind("vlan"), &vlan_link_ops);
 	assert_null(sdnd_kind_by_info_kind("tun"));
 	assert_null(sdnd_kind_by_info_kind("veth"));
 	assert_null(sdnd_kind_by_info_kind(""));
+}
+
+
+/* VLAN membership: the VIDs of one message, expanded: map[vid] = flags | VLAN_MAP_PRESENT. */
+static void vlan_msg_map(const struct nlmsghdr *nlh, uint16_t type, int ifindex, bool self,
+			 uint8_t *map)
+{
+	const struct ifinfomsg *ifi = ifi_of(nlh);
+	const struct nlattr *spec = NULL, *a;
+	unsigned int begin = 0, vid;
+	bool flags_seen = false;
+
+	assert_int_equal(nlh->nlmsg_type, type);
+	assert_int_equal(ifi->ifi_family, AF_BRIDGE);
+	assert_int_equal(ifi->ifi_index, ifindex);
+	mnl_attr_for_each(a, nlh, sizeof(*ifi))
+		if (mnl_attr_get_type(a) == IFLA_AF_SPEC)
+			spec = a;
+	assert_non_null(spec);
+	memset(map, 0, VLAN_VID_COUNT);
+	mnl_attr_for_each_nested(a, spec) {
+		const struct bridge_vlan_info *vi;
+
+		if (mnl_attr_get_type(a) == IFLA_BRIDGE_FLAGS) {
+			assert_int_equal(mnl_attr_get_u16(a), BRIDGE_FLAGS_SELF);
+			flags_seen = true;
+			continue;
+		}
+		assert_int_equal(mnl_attr_get_type(a), IFLA_BRIDGE_VLAN_INFO);
+		vi = mnl_attr_get_payload(a);
+		if (vi->flags & BRIDGE_VLAN_INFO_RANGE_BEGIN) {
+			begin = vi->vid;
+			continue;
+		}
+		for (vid = (vi->flags & BRIDGE_VLAN_INFO_RANGE_END) ? begin : vi->vid; vid <= vi->vid;
+		     vid++)
+			map[vid] = (uint8_t)(VLAN_MAP_PRESENT |
+					     (vi->flags & (BRIDGE_VLAN_INFO_PVID |
+							   BRIDGE_VLAN_INFO_UNTAGGED)));
+	}
+	assert_int_equal(flags_seen, self);
+}
+
+static struct sdnd_obj vids_obj(const char *ifname, bool self, bool subset)
+{
+	struct sdnd_obj o = { .kind = SDND_KIND_VIDS };
+
+	sdnd_strlcpy(o.vids.ifname, ifname, sizeof(o.vids.ifname));
+	o.vids.self = self;
+	o.vids.subset = subset;
+	return o;
+}
+
+/* A trunk port: 1 PVID untagged + 2-4094 from a port that has 1 PVID untagged, 2-4 and 10, 5000 */
+static void test_vids_update_ranges(void **state)
+{
+	struct sdnd_obj w = vids_obj("vmbr0.100", false, false), h = w;
+	struct sdnd_action act = { .type = SDND_ACT_UPDATE, .want = &w, .have = &h };
+	struct snl_batch b = { 0 };
+	uint8_t map[VLAN_VID_COUNT];
+	uint32_t changed;
+	const char *reason;
+	unsigned int vid;
+
+	assert_int_equal(vlan_vids_add(&w.vids, 1, 1, BRIDGE_VLAN_INFO_PVID |
+						       BRIDGE_VLAN_INFO_UNTAGGED), 0);
+	assert_int_equal(vlan_vids_add(&w.vids, 2, 4094, 0), 0);
+	assert_int_equal(w.vids.n, 2);
+	assert_int_equal(vlan_vids_add(&h.vids, 1, 1, BRIDGE_VLAN_INFO_PVID |
+						       BRIDGE_VLAN_INFO_UNTAGGED), 0);
+	assert_int_equal(vlan_vids_add(&h.vids, 2, 4, 0), 0);
+	assert_int_equal(vlan_vids_add(&h.vids, 10, 10, BRIDGE_VLAN_INFO_UNTAGGED), 0);
+	assert_int_equal(sdnd_kind_ops(SDND_KIND_VIDS)->diff(&w, &h, &changed, &reason),
+			 SDND_DIFF_UPDATE);
+	assert_int_equal(encode(&act, SDND_ACT_UPDATE, &b), 0);
+	/* nothing to delete: one message adding 5-4094 (10 loses "untagged"), as few ranges */
+	assert_int_equal(b.n, 1);
+	vlan_msg_map(msg(&b, 0), RTM_SETLINK, 31, false, map);
+	for (vid = 1; vid < VLAN_VID_COUNT; vid++)
+		assert_int_equal(map[vid], vid >= 5 && vid <= 4094 ? VLAN_MAP_PRESENT : 0);
+	snl_batch_free(&b);
+
+	/* and the same set is no change */
+	assert_int_equal(sdnd_kind_ops(SDND_KIND_VIDS)->diff(&w, &w, &changed, &reason),
+			 SDND_DIFF_NONE);
+}
+
+/* VIDs that are there and not wanted are deleted first; a PVID moves by being added. */
+static void test_vids_delete_and_pvid(void **state)
+{
+	struct sdnd_obj w = vids_obj("vmbr0.100", false, false), h = w;
+	struct sdnd_action act = { .type = SDND_ACT_UPDATE, .want = &w, .have = &h };
+	struct snl_batch b = { 0 };
+	uint8_t map[VLAN_VID_COUNT];
+
+	vlan_vids_add(&w.vids, 1, 1, BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED);
+	vlan_vids_add(&w.vids, 2, 20, 0);
+	vlan_vids_add(&h.vids, 1, 1, BRIDGE_VLAN_INFO_UNTAGGED);
+	vlan_vids_add(&h.vids, 2, 30, 0);
+	vlan_vids_add(&h.vids, 7, 7, BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED);
+	assert_int_equal(encode(&act, SDND_ACT_UPDATE, &b), 0);
+	assert_int_equal(b.n, 2);
+	vlan_msg_map(msg(&b, 0), RTM_DELLINK, 31, false, map);
+	assert_int_equal(map[20], 0);
+	assert_int_equal(map[21], VLAN_MAP_PRESENT);
+	assert_int_equal(map[30], VLAN_MAP_PRESENT);
+	assert_int_equal(map[31], 0);
+	vlan_msg_map(msg(&b, 1), RTM_SETLINK, 31, false, map);
+	assert_int_equal(map[1], VLAN_MAP_PRESENT | BRIDGE_VLAN_INFO_PVID |
+					 BRIDGE_VLAN_INFO_UNTAGGED);
+	assert_int_equal(map[7], VLAN_MAP_PRESENT);
+	assert_int_equal(map[2], 0);
+	snl_batch_free(&b);
+}
+
+/* A VID sdnd adds to a bridge that is not its own: only added if missing, never others removed. */
+static void test_vids_subset_self(void **state)
+{
+	struct sdnd_obj w = vids_obj("vmbr0", true, true), h = w;
+	struct sdnd_action act = { .type = SDND_ACT_UPDATE, .want = &w, .have = &h };
+	struct snl_batch b = { 0 };
+	uint8_t map[VLAN_VID_COUNT];
+	uint32_t changed;
+	const char *reason;
+
+	vlan_vids_add(&w.vids, 100, 100, 0);
+	sdnd_obj_key(&w);
+	assert_string_equal(w.key, "vid/vmbr0/100");
+	vlan_vids_add(&h.vids, 1, 1, BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED);
+	vlan_vids_add(&h.vids, 200, 200, 0);
+	assert_int_equal(sdnd_kind_ops(SDND_KIND_VIDS)->diff(&w, &h, &changed, &reason),
+			 SDND_DIFF_UPDATE);
+	assert_int_equal(encode(&act, SDND_ACT_UPDATE, &b), 0);
+	assert_int_equal(b.n, 1);
+	vlan_msg_map(msg(&b, 0), RTM_SETLINK, 30, true, map);
+	assert_int_equal(map[100], VLAN_MAP_PRESENT);
+	assert_int_equal(map[1] | map[200], 0);
+	snl_batch_free(&b);
+
+	/* present with other flags: still nothing to do */
+	vlan_vids_add(&h.vids, 100, 100, BRIDGE_VLAN_INFO_UNTAGGED);
+	assert_int_equal(sdnd_kind_ops(SDND_KIND_VIDS)->diff(&w, &h, &changed, &reason),
+			 SDND_DIFF_NONE);
+
+	/* no longer wanted: the delete removes just that VID */
+	act = (struct sdnd_action){ .type = SDND_ACT_DELETE, .have = &w };
+	assert_int_equal(encode(&act, SDND_ACT_DELETE, &b), 0);
+	assert_int_equal(b.n, 1);
+	vlan_msg_map(msg(&b, 0), RTM_DELLINK, 30, true, map);
+	assert_int_equal(map[100], VLAN_MAP_PRESENT);
+	snl_batch_free(&b);
+}
+
+/* More ranges than fit are reported as overflow, which makes any exact set differ. */
+static void test_vids_overflow(void **state)
+{
+	struct sdnd_obj w = vids_obj("vmbr0.100", false, false), h = w;
+	uint8_t map[VLAN_VID_COUNT] = { 0 };
+	uint32_t changed;
+	const char *reason;
+	unsigned int vid;
+	char buf[256];
+
+	for (vid = 2; vid < 2 + 2 * (SDND_VID_RANGES + 3); vid += 2)
+		map[vid] = VLAN_MAP_PRESENT;
+	vlan_vids_from_map(map, &h.vids);
+	assert_true(h.vids.overflow);
+	assert_int_equal(h.vids.n, SDND_VID_RANGES);
+	vlan_vids_to_map(&h.vids, map);
+	memcpy(&w.vids, &h.vids, sizeof(w.vids));
+	w.vids.overflow = false;
+	assert_int_equal(sdnd_kind_ops(SDND_KIND_VIDS)->diff(&w, &h, &changed, &reason),
+			 SDND_DIFF_UPDATE);
+	assert_string_equal(vlan_vids_format(&(struct sdnd_vids){ .n = 2, .r = {
+				{ 1, 1, BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED },
+				{ 2, 4094, 0 } } }, buf, sizeof(buf)), "1 pvid untagged, 2-4094");
+}
+
+/* An 802.1Q/802.1ad device: parent, VID and protocol in its create; they round-trip. */
+static void test_vlan_create(void **state)
+{
+	struct sdnd_obj w = { .kind = SDND_KIND_VLAN };
+	struct sdnd_action act = { .type = SDND_ACT_CREATE, .want = &w };
+	struct snl_batch b = { 0 };
+	struct attrs t, data;
+	const struct nlattr *raw;
+	struct sdnd_link back = { 0 };
+
+	sdnd_strlcpy(w.link.ifname, "vmbr0.100", sizeof(w.link.ifname));
+	sdnd_strlcpy(w.link.master, "web", sizeof(w.link.master));
+	sdnd_strlcpy(w.link.link, "vmbr0", sizeof(w.link.link));
+	w.link.vid = 100;
+	w.link.vlan_protocol = 0x88a8;
+	w.link.up = true;
+	assert_int_equal(encode(&act, SDND_ACT_CREATE, &b), 0);
+	assert_int_equal(msg(&b, 0)->nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL),
+			 NLM_F_CREATE | NLM_F_EXCL);
+	parse_msg(msg(&b, 0), sizeof(struct ifinfomsg), &t);
+	assert_int_equal(mnl_attr_get_u32(t.tb[IFLA_LINK]), 30);
+	assert_int_equal(mnl_attr_get_u32(t.tb[IFLA_MASTER]), 10);
+	linkinfo(&t, "vlan", &data, &raw);
+	assert_int_equal(mnl_attr_get_u16(data.tb[IFLA_VLAN_ID]), 100);
+	assert_int_equal(ntohs(mnl_attr_get_u16(data.tb[IFLA_VLAN_PROTOCOL])), 0x88a8);
+	vlan_link_ops.parse_info(raw, &back);
+	assert_int_equal(back.vid, 100);
+	assert_int_equal(back.vlan_protocol, 0x88a8);
+	snl_batch_free(&b);
+
+	/* an unknown parent: wait for it */
+	sdnd_strlcpy(w.link.link, "nope", sizeof(w.link.link));
+	assert_int_equal(encode(&act, SDND_ACT_CREATE, &b), -ENODEV);
+	assert_int_equal(b.n, 0);
+	snl_batch_free(&b);
+}
+
+/* A veth pair is created from its near end, naming the far end; the far end is then configured. */
+static void test_veth(void **state)
+{
+	struct sdnd_obj w = { .kind = SDND_KIND_VETH }, p = { .kind = SDND_KIND_VETH_PEER };
+	struct sdnd_action act = { .type = SDND_ACT_CREATE, .want = &w };
+	struct snl_batch b = { 0 };
+	struct attrs t, data, peer;
+	const struct nlattr *raw;
+
+	sdnd_strlcpy(w.link.ifname, "ln_web", sizeof(w.link.ifname));
+	sdnd_strlcpy(w.link.link, "pr_web", sizeof(w.link.link));
+	sdnd_strlcpy(w.link.master, "web", sizeof(w.link.master));
+	w.link.up = true;
+	assert_int_equal(encode(&act, SDND_ACT_CREATE, &b), 0);
+	parse_msg(msg(&b, 0), sizeof(struct ifinfomsg), &t);
+	assert_string_equal(mnl_attr_get_str(t.tb[IFLA_IFNAME]), "ln_web");
+	linkinfo(&t, "veth", &data, &raw);
+	assert_non_null(data.tb[VETH_INFO_PEER]);
+	memset(&peer, 0, sizeof(peer));
+	assert_int_equal(mnl_attr_parse_payload((const char *)mnl_attr_get_payload(
+							data.tb[VETH_INFO_PEER]) +
+						sizeof(struct ifinfomsg),
+						mnl_attr_get_payload_len(data.tb[VETH_INFO_PEER]) -
+						sizeof(struct ifinfomsg), attr_cb, &peer),
+			 MNL_CB_OK);
+	assert_string_equal(mnl_attr_get_str(peer.tb[IFLA_IFNAME]), "pr_web");
+	snl_batch_free(&b);
+
+	/* the far end: an update by index, no NLM_F_CREATE */
+	sdnd_strlcpy(p.link.ifname, "pr_web", sizeof(p.link.ifname));
+	sdnd_strlcpy(p.link.master, "db", sizeof(p.link.master));
+	p.link.mtu = 1400;
+	p.link.up = true;
+	act = (struct sdnd_action){ .type = SDND_ACT_CREATE, .want = &p };
+	assert_int_equal(encode(&act, SDND_ACT_CREATE, &b), 0);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(msg(&b, 0)->nlmsg_flags & NLM_F_CREATE, 0);
+	assert_int_equal(ifi_of(msg(&b, 0))->ifi_index, 32);
+	parse_msg(msg(&b, 0), sizeof(struct ifinfomsg), &t);
+	assert_int_equal(mnl_attr_get_u32(t.tb[IFLA_MASTER]), 20);
+	assert_int_equal(mnl_attr_get_u32(t.tb[IFLA_MTU]), 1400);
+	assert_int_equal(ifi_of(msg(&b, 0))->ifi_flags & IFF_UP, IFF_UP);
+	snl_batch_free(&b);
 }
 
 /* Every enum has a complete string table, and out-of-range values give NULL. */
@@ -915,7 +1178,8 @@ static void test_kind_table(void **state)
 		assert_non_null(ops->diff);
 		assert_non_null(ops->describe);
 		assert_non_null(ops->encode);
-		if (i == SDND_KIND_BRIDGE || i == SDND_KIND_VXLAN)
+		/* the link kinds with attributes in IFLA_INFO_DATA (a veth has none) */
+		if (i == SDND_KIND_BRIDGE || i == SDND_KIND_VXLAN || i == SDND_KIND_VLAN)
 			assert_non_null(ops->parse_info);
 		else
 			assert_null(ops->parse_info);
@@ -950,6 +1214,12 @@ int main(void)
 		cmocka_unit_test(test_parse_info_roundtrip),
 		cmocka_unit_test(test_enum_tables),
 		cmocka_unit_test(test_kind_table),
+		cmocka_unit_test(test_vids_update_ranges),
+		cmocka_unit_test(test_vids_delete_and_pvid),
+		cmocka_unit_test(test_vids_subset_self),
+		cmocka_unit_test(test_vids_overflow),
+		cmocka_unit_test(test_vlan_create),
+		cmocka_unit_test(test_veth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,11 +27,30 @@ static const struct zone_local_addr local_first[] = {
 	{ .ip = IP4(192, 0, 2, 1), .mtu = 1500 },
 };
 
+/*
+ * pve1's devices: a VLAN-aware bridge vmbr0 (port eth0), a plain bridge vmbr1 whose physical
+ * port eth1 comes after a guest's tap, a plain bridge vmbr2 with only a veth, a physical NIC
+ * eth2 and a bond bond0 that are no bridge's ports.
+ */
+static const struct zone_local_link links_pve1[] = {
+	{ .name = "vmbr0", .kind = "bridge", .vlan_filtering = true, .mtu = 1500 },
+	{ .name = "eth0", .master = "vmbr0", .mtu = 1500 },
+	{ .name = "vmbr1", .kind = "bridge", .mtu = 9000 },
+	{ .name = "tap100i0", .kind = "tun", .master = "vmbr1", .mtu = 9000 },
+	{ .name = "eth1", .master = "vmbr1", .mtu = 9000 },
+	{ .name = "vmbr2", .kind = "bridge", .mtu = 1500 },
+	{ .name = "veth7", .kind = "veth", .master = "vmbr2", .mtu = 1500 },
+	{ .name = "eth2", .mtu = 1500 },
+	{ .name = "bond0", .kind = "bond", .mtu = 1500 },
+};
+
 /* pve1, whose address is 192.0.2.1: the first peer of every example */
 static const struct zone_env env_pve1 = {
 	.node = "pve1",
 	.addrs = local_first,
 	.n_addrs = ARRAY_SIZE(local_first),
+	.links = links_pve1,
+	.n_links = ARRAY_SIZE(links_pve1),
 };
 
 static struct sdnd_ip ip(const char *s)
@@ -439,10 +458,10 @@ static void test_unknown_keys(void **state)
 		      "resync-interval, zones, vnets)");
 	EXPECT_ERRORS("version: 1\nzones:\n  lab: {type: simple, foo: 1}\n",
 		      "t.yaml:3:23: zones.lab.foo: unknown key \"foo\" (expected one of: type, "
-		      "peers, port, mtu, nodes)");
+		      "peers, port, mtu, nodes, bridge, tag, vlan-protocol)");
 	EXPECT_ERRORS(HEAD "  web: {zone: home, vlan: 3}\n",
 		      "t.yaml:6:21: vnets.web.vlan: unknown key \"vlan\" (expected one of: zone, "
-		      "tag, alias, subnets)");
+		      "tag, alias, subnets, vlanaware, isolate-ports)");
 	EXPECT_ERRORS(HEAD "  web: {zone: home, subnets: {10.0.0.0/8: {gw: 10.0.0.1}}}\n",
 		      "t.yaml:6:44: vnets.web.subnets.10.0.0.0/8.gw: unknown key \"gw\" (expected "
 		      "one of: gateway)");
@@ -599,13 +618,13 @@ static void test_zone_type(void **state)
 {
 	EXPECT_ERRORS("version: 1\nzones:\n  lab: {mtu: 1500}\n",
 		      "t.yaml:3:3: zones.lab.type: required key is missing (expected one of: "
-		      "simple, vxlan)");
-	EXPECT_ERRORS("version: 1\nzones:\n  lab: {type: vlan}\n",
-		      "t.yaml:3:15: zones.lab.type: unknown zone type \"vlan\" (expected one of: "
-		      "simple, vxlan)");
+		      "simple, vxlan, vlan, qinq)");
+	EXPECT_ERRORS("version: 1\nzones:\n  lab: {type: evpn}\n",
+		      "t.yaml:3:15: zones.lab.type: unknown zone type \"evpn\" (expected one of: "
+		      "simple, vxlan, vlan, qinq)");
 	EXPECT_ERRORS("version: 1\nzones:\n  lab: {type: VXLAN}\n",
 		      "t.yaml:3:15: zones.lab.type: unknown zone type \"VXLAN\" (expected one of: "
-		      "simple, vxlan)");
+		      "simple, vxlan, vlan, qinq)");
 }
 
 static void test_zone_mtu_port(void **state)
@@ -727,14 +746,14 @@ static void test_vnet_zone(void **state)
 	/* a zone with its own errors still exists: no second error on the vnet */
 	EXPECT_ERRORS("version: 1\nzones:\n  lab: {type: bad}\nvnets:\n  web: {zone: lab}\n",
 		      "t.yaml:3:15: zones.lab.type: unknown zone type \"bad\" (expected one of: "
-		      "simple, vxlan)");
+		      "simple, vxlan, vlan, qinq)");
 }
 
 static void test_vnet_tag(void **state)
 {
 	EXPECT_ERRORS(HEAD "  lan: {zone: home, tag: 5}\n",
 		      "t.yaml:6:21: vnets.lan.tag: not allowed in simple zone \"home\" (only vnets "
-		      "in vxlan zones have a tag)");
+		      "in vxlan, vlan and qinq zones have a tag)");
 	EXPECT_ERRORS(HEAD "  web: {zone: lab}\n",
 		      "t.yaml:6:3: vnets.web.tag: required key is missing (a vnet in vxlan zone "
 		      "\"lab\" needs a VNI between 1 and 16777215)");
@@ -884,6 +903,486 @@ static void test_alias(void **state)
 	zone_config_free(cfg);
 }
 
+/* ---- vlan and qinq zones ----------------------------------------------------------------- */
+
+/* Zones on pve1's uplinks to hang vnets on, on lines 1-7: vmbr0 is VLAN-aware, vmbr1 plain. */
+#define VHEAD                                                                                      \
+	"version: 1\n"                                                                             \
+	"zones:\n"                                                                                 \
+	"  office: {type: vlan, bridge: vmbr0}\n"                                                  \
+	"  storage: {type: vlan, bridge: vmbr1}\n"                                                 \
+	"  tenants: {type: qinq, bridge: vmbr0, tag: 10}\n"                                        \
+	"  home: {type: simple}\n"                                                                 \
+	"vnets:\n"
+
+static void test_vlan_zones(void **state)
+{
+	static const char doc[] =
+		"version: 1\n"
+		"zones:\n"
+		"  office:\n"
+		"    type: vlan\n"
+		"    bridge: vmbr0\n"
+		"    mtu: 1500\n"
+		"  tenants:\n"
+		"    type: qinq\n"
+		"    bridge: vmbr1\n"
+		"    tag: 4094\n"
+		"    vlan-protocol: 802.1ad\n"
+		"  dot1q: {type: qinq, bridge: vmbr1, tag: 1}\n"
+		"  lab: {type: vxlan, peers: [192.0.2.1]}\n"
+		"vnets:\n"
+		"  sales: {zone: office, tag: 1}\n"
+		"  vms: {zone: office, tag: 4094, vlanaware: true}\n"
+		"  quiet: {zone: office, tag: 400, isolate-ports: true, vlanaware: false}\n"
+		"  acme: {zone: tenants, tag: 101, vlanaware: true}\n"
+		"  shared: {zone: tenants}\n"
+		"  trunk: {zone: lab, tag: 300, vlanaware: true, isolate-ports: false}\n"
+		"  other: {zone: dot1q, tag: 101}\n";
+	struct zone_config *cfg = parse_ok(doc, &env_pve1);
+	const struct zone_zone *z;
+	const struct zone_vnet *v;
+
+	assert_int_equal(cfg->n_zones, 4);
+	assert_int_equal(cfg->n_vnets, 7);
+	z = &cfg->zones[0];
+	assert_int_equal(z->type, ZONE_VLAN);
+	assert_string_equal(z->bridge, "vmbr0");
+	assert_int_equal(z->mtu, 1500);
+	assert_int_equal(z->stag, 0);
+	assert_int_equal(z->n_peers, 0);
+	z = &cfg->zones[1];
+	assert_int_equal(z->type, ZONE_QINQ);
+	assert_string_equal(z->bridge, "vmbr1");
+	assert_int_equal(z->stag, 4094);
+	assert_int_equal(z->vlan_protocol, ZONE_ETH_P_8021AD);
+	assert_int_equal(z->mtu, 0);
+	z = &cfg->zones[2];
+	assert_int_equal(z->stag, 1);
+	assert_int_equal(z->vlan_protocol, ZONE_ETH_P_8021Q); /* the default */
+	assert_string_equal(cfg->zones[3].bridge, "");
+
+	v = &cfg->vnets[0];
+	assert_string_equal(v->zone, "office");
+	assert_true(v->has_tag);
+	assert_int_equal(v->tag, 1);
+	assert_false(v->vlanaware);
+	assert_false(v->isolate_ports);
+	v = &cfg->vnets[1];
+	assert_int_equal(v->tag, 4094);
+	assert_true(v->vlanaware);
+	v = &cfg->vnets[2];
+	assert_true(v->isolate_ports);
+	assert_false(v->vlanaware);
+	v = &cfg->vnets[3];
+	assert_true(v->has_tag);
+	assert_int_equal(v->tag, 101);
+	assert_true(v->vlanaware);
+	v = &cfg->vnets[4];
+	assert_string_equal(v->zone, "tenants");
+	assert_false(v->has_tag); /* the untagged vnet */
+	v = &cfg->vnets[5];
+	assert_int_equal(v->tag, 300);
+	assert_true(v->vlanaware);
+	assert_false(v->isolate_ports);
+	/* C-tags are per zone: 101 in two qinq zones */
+	assert_int_equal(cfg->vnets[6].tag, 101);
+	zone_config_free(cfg);
+
+	/* JSON */
+	cfg = parse_ok("{\"version\": 1, \"zones\": {\"q\": {\"type\": \"qinq\", \"bridge\": "
+		       "\"vmbr0\", \"tag\": 7, \"vlan-protocol\": \"802.1q\"}}, \"vnets\": "
+		       "{\"a\": {\"zone\": \"q\", \"tag\": 2, \"isolate-ports\": true}}}",
+		       &env_pve1);
+	assert_int_equal(cfg->zones[0].vlan_protocol, ZONE_ETH_P_8021Q);
+	assert_true(cfg->vnets[0].isolate_ports);
+	zone_config_free(cfg);
+}
+
+static void test_vlan_zone_keys(void **state)
+{
+	EXPECT_ERRORS("version: 1\nzones:\n  office: {type: vlan}\n  q: {type: qinq}\n",
+		      "t.yaml:3:3: zones.office.bridge: required key is missing (a vlan zone needs "
+		      "the name of its uplink bridge)",
+		      "t.yaml:4:3: zones.q.bridge: required key is missing (a qinq zone needs the "
+		      "name of its uplink bridge)",
+		      "t.yaml:4:3: zones.q.tag: required key is missing (a qinq zone needs its "
+		      "service VLAN, a tag between 1 and 4094)");
+	/* the keys of other types */
+	EXPECT_ERRORS(
+		"version: 1\nzones:\n"
+		"  office:\n    type: vlan\n    bridge: vmbr0\n    peers: [192.0.2.1]\n"
+		"    port: 4789\n    tag: 5\n    vlan-protocol: 802.1q\n"
+		"  lab:\n    type: vxlan\n    peers: [192.0.2.1]\n    bridge: vmbr0\n"
+		"    tag: 5\n"
+		"  home: {type: simple, bridge: vmbr0, vlan-protocol: 802.1ad}\n"
+		"  q: {type: qinq, bridge: vmbr0, tag: 5, peers: [192.0.2.1]}\n",
+		"t.yaml:6:5: zones.office.peers: not allowed in a vlan zone (only vxlan zones "
+		"have peers)",
+		"t.yaml:7:5: zones.office.port: not allowed in a vlan zone (only vxlan zones "
+		"have a port)",
+		"t.yaml:8:5: zones.office.tag: not allowed in a vlan zone (only qinq zones "
+		"have a tag, the service VLAN; in a vlan zone each vnet has its own)",
+		"t.yaml:9:5: zones.office.vlan-protocol: not allowed in a vlan zone (only "
+		"qinq zones have a vlan-protocol)",
+		"t.yaml:13:5: zones.lab.bridge: not allowed in a vxlan zone (only vlan and "
+		"qinq zones have an uplink bridge)",
+		"t.yaml:14:5: zones.lab.tag: not allowed in a vxlan zone (only qinq zones have "
+		"a tag, the service VLAN)",
+		"t.yaml:15:24: zones.home.bridge: not allowed in a simple zone (only vlan and "
+		"qinq zones have an uplink bridge)",
+		"t.yaml:15:39: zones.home.vlan-protocol: not allowed in a simple zone (only "
+		"qinq zones have a vlan-protocol)",
+		"t.yaml:16:42: zones.q.peers: not allowed in a qinq zone (only vxlan zones "
+		"have peers)");
+	/* the S-tag */
+	EXPECT_ERRORS("version: 1\nzones:\n  a: {type: qinq, bridge: vmbr0, tag: 0}\n"
+		      "  b: {type: qinq, bridge: vmbr0, tag: 4095}\n"
+		      "  c: {type: qinq, bridge: vmbr0, tag: '5'}\n",
+		      "t.yaml:3:39: zones.a.tag: expected an integer between 1 and 4094, got 0",
+		      "t.yaml:4:39: zones.b.tag: expected an integer between 1 and 4094, got 4095",
+		      "t.yaml:5:39: zones.c.tag: expected an integer, got the quoted string \"5\" "
+		      "(numbers must not be quoted)");
+	/* the S-tag's protocol */
+	EXPECT_ERRORS("version: 1\nzones:\n"
+		      "  a: {type: qinq, bridge: vmbr0, tag: 5, vlan-protocol: 802.1Q}\n"
+		      "  b: {type: qinq, bridge: vmbr0, tag: 6, vlan-protocol: 0x88a8}\n"
+		      "  c: {type: qinq, bridge: vmbr0, tag: 7, vlan-protocol: [802.1ad]}\n",
+		      "t.yaml:3:57: zones.a.vlan-protocol: unknown VLAN protocol \"802.1Q\" "
+		      "(expected 802.1q or 802.1ad)",
+		      "t.yaml:4:57: zones.b.vlan-protocol: unknown VLAN protocol \"0x88a8\" "
+		      "(expected 802.1q or 802.1ad)",
+		      "t.yaml:5:57: zones.c.vlan-protocol: expected a VLAN protocol, got a list");
+	/* a zone of unknown type: the values are checked, not whether they belong */
+	EXPECT_ERRORS("version: 1\nzones:\n  a: {type: evpn, bridge: 'a/b', tag: 0}\n",
+		      "t.yaml:3:13: zones.a.type: unknown zone type \"evpn\" (expected one of: "
+		      "simple, vxlan, vlan, qinq)",
+		      "t.yaml:3:27: zones.a.bridge: invalid bridge name \"a/b\" (expected a device "
+		      "name: 1 to 15 bytes without \"/\", \":\" or whitespace, not \".\" or "
+		      "\"..\")",
+		      "t.yaml:3:39: zones.a.tag: expected an integer between 1 and 4094, got 0");
+}
+
+static void test_bridge_name(void **state)
+{
+	/* as written, as shown */
+	static const char *const bad[][2] = {
+		{ "'a/b'", "a/b" }, { "'a:b'", "a:b" },
+		{ "'a b'", "a b" }, { "\"a\\tb\"", "a\\tb" },
+		{ "'.'", "." },	    { "'..'", ".." },
+		{ "''", "" },	    { "abcdefghijklmnop", "abcdefghijklmnop" },
+	};
+	char doc[128], want[512];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(doc, sizeof(doc), "version: 1\nzones:\n  a: {type: vlan, bridge: %s}\n",
+			 bad[i][0]);
+		snprintf(want, sizeof(want),
+			 "t.yaml:3:27: zones.a.bridge: invalid bridge name \"%s\" (expected a "
+			 "device name: 1 to 15 bytes without \"/\", \":\" or whitespace, not \".\" "
+			 "or \"..\")",
+			 bad[i][1]);
+		check_errors(doc, NULL, (const char *const[]){ want, NULL });
+	}
+	EXPECT_ERRORS("version: 1\nzones:\n  a: {type: vlan, bridge: [vmbr0]}\n",
+		      "t.yaml:3:27: zones.a.bridge: expected a bridge name, got a list");
+	EXPECT_ERRORS("version: 1\nzones:\n  a: {type: vlan, bridge: ~}\n",
+		      "t.yaml:3:27: zones.a.bridge: expected a bridge name, got null");
+	/* anything the kernel takes; 15 bytes; "..." is not ".." */
+	accept_doc("version: 1\nzones:\n  a: {type: vlan, bridge: br.lan-1_Ü}\n"
+		   "  b: {type: vlan, bridge: abcdefghijklmno}\n  c: {type: vlan, bridge: ...}\n",
+		   NULL);
+}
+
+static void test_vlan_vnet_tag(void **state)
+{
+	EXPECT_ERRORS(VHEAD "  sales: {zone: office}\n",
+		      "t.yaml:8:3: vnets.sales.tag: required key is missing (a vnet in vlan zone "
+		      "\"office\" needs a VLAN tag between 1 and 4094)");
+	EXPECT_ERRORS(VHEAD "  a: {zone: office, tag: 0}\n  b: {zone: office, tag: 4095}\n"
+			    "  c: {zone: tenants, tag: 4095}\n  d: {zone: tenants, tag: -1}\n"
+			    "  e: {zone: storage, tag: 16777215}\n",
+		      "t.yaml:8:26: vnets.a.tag: expected an integer between 1 and 4094, got 0",
+		      "t.yaml:9:26: vnets.b.tag: expected an integer between 1 and 4094, got 4095",
+		      "t.yaml:10:27: vnets.c.tag: expected an integer between 1 and 4094, got 4095",
+		      "t.yaml:11:27: vnets.d.tag: expected an integer between 1 and 4094, got -1",
+		      "t.yaml:12:27: vnets.e.tag: expected an integer between 1 and 4094, got "
+		      "16777215");
+	EXPECT_ERRORS(VHEAD "  a: {zone: office, tag: '100'}\n  b: {zone: tenants, tag: x}\n",
+		      "t.yaml:8:26: vnets.a.tag: expected an integer, got the quoted string "
+		      "\"100\" (numbers must not be quoted)",
+		      "t.yaml:9:27: vnets.b.tag: expected an integer, got \"x\"");
+	/* a vnet of an unknown zone: checked as a VNI */
+	EXPECT_ERRORS(VHEAD "  a: {zone: nope, tag: 16777216}\n",
+		      "t.yaml:8:13: vnets.a.zone: zone \"nope\" does not exist (defined zones: "
+		      "office, storage, tenants, home)",
+		      "t.yaml:8:24: vnets.a.tag: expected an integer between 1 and 16777215, got "
+		      "16777216");
+	/* a simple zone's vnet: the tag is only refused, not range-checked */
+	EXPECT_ERRORS(
+		VHEAD "  a: {zone: home, tag: 0}\n",
+		"t.yaml:8:19: vnets.a.tag: not allowed in simple zone \"home\" (only vnets in "
+		"vxlan, vlan and qinq zones have a tag)");
+	accept_doc(VHEAD "  a: {zone: office, tag: 1}\n  b: {zone: office, tag: 4094}\n"
+			 "  c: {zone: tenants, tag: 4094}\n  d: {zone: tenants}\n",
+		   &env_pve1);
+}
+
+static void test_vlan_duplicate_tags(void **state)
+{
+	EXPECT_ERRORS(VHEAD "  a: {zone: office, tag: 100}\n  b: {zone: office, tag: 101}\n"
+			    "  c: {zone: office, tag: 100}\n  d: {zone: tenants, tag: 100}\n"
+			    "  e: {zone: tenants, tag: 100}\n  f: {zone: storage, tag: 100}\n",
+		      "t.yaml:10:26: vnets.c.tag: VLAN 100 is already used by vnet \"a\" in zone "
+		      "\"office\"",
+		      "t.yaml:12:27: vnets.e.tag: VLAN 100 is already used by vnet \"d\" in zone "
+		      "\"tenants\"");
+	/* within a zone even where the zone does not exist: the document is the same everywhere */
+	EXPECT_ERRORS(
+		"version: 1\nzones:\n  z: {type: vlan, bridge: vmbr9, nodes: [pve2]}\n"
+		"vnets:\n  a: {zone: z, tag: 7}\n  b: {zone: z, tag: 7}\n",
+		"t.yaml:6:21: vnets.b.tag: VLAN 7 is already used by vnet \"a\" in zone \"z\"");
+	/* one untagged vnet per qinq zone */
+	EXPECT_ERRORS(VHEAD "  a: {zone: tenants}\n  b: {zone: tenants, tag: 5}\n"
+			    "  c: {zone: tenants}\n  d: {zone: tenants, alias: x}\n",
+		      "t.yaml:10:3: vnets.c.tag: vnet \"a\" is already the untagged vnet of qinq "
+		      "zone \"tenants\" (at most one vnet of a qinq zone may have no tag)",
+		      "t.yaml:11:3: vnets.d.tag: vnet \"a\" is already the untagged vnet of qinq "
+		      "zone \"tenants\" (at most one vnet of a qinq zone may have no tag)");
+	/* a bad tag is not an untagged vnet */
+	EXPECT_ERRORS(VHEAD "  a: {zone: tenants}\n  b: {zone: tenants, tag: 0}\n",
+		      "t.yaml:9:27: vnets.b.tag: expected an integer between 1 and 4094, got 0");
+	/* a vlan zone's VLANs and a qinq zone's C-tags are separate, as are VNIs */
+	accept_doc(VHEAD "  a: {zone: office, tag: 100}\n  b: {zone: tenants, tag: 100}\n"
+			 "  c: {zone: storage, tag: 100}\n",
+		   &env_pve1);
+}
+
+static void test_uplink_vids(void **state)
+{
+	/* two vlan zones on one uplink: <uplink>.<tag> once */
+	EXPECT_ERRORS("version: 1\nzones:\n  office: {type: vlan, bridge: vmbr0}\n"
+		      "  again: {type: vlan, bridge: vmbr0}\n"
+		      "  tenants: {type: qinq, bridge: vmbr0, tag: 10}\n"
+		      "vnets:\n  a: {zone: office, tag: 100}\n  b: {zone: again, tag: 100}\n"
+		      "  c: {zone: again, tag: 10}\n",
+		      "t.yaml:8:25: vnets.b.tag: VLAN 100 on bridge \"vmbr0\" is already used by "
+		      "vnet \"a\" of zone \"office\"",
+		      "t.yaml:9:25: vnets.c.tag: VLAN 10 on bridge \"vmbr0\" is already used by "
+		      "qinq zone \"tenants\" (its service VLAN)");
+	/* a qinq zone's service VLAN taken by an earlier vnet, or by another qinq zone */
+	EXPECT_ERRORS("version: 1\nvnets:\n  a: {zone: office, tag: 10}\nzones:\n"
+		      "  office: {type: vlan, bridge: vmbr0}\n"
+		      "  q1: {type: qinq, bridge: vmbr0, tag: 10}\n"
+		      "  q2: {type: qinq, bridge: vmbr1, tag: 20}\n"
+		      "  q3: {type: qinq, bridge: vmbr1, tag: 20}\n",
+		      "t.yaml:6:40: zones.q1.tag: service VLAN 10 on bridge \"vmbr0\" is already "
+		      "used by vnet \"a\" of zone \"office\"",
+		      "t.yaml:8:40: zones.q3.tag: service VLAN 20 on bridge \"vmbr1\" is already "
+		      "used by qinq zone \"q2\" (its service VLAN)");
+	/* different bridges, different protocols on a plain uplink (sv_q1, sv_q2 on eth1), or
+	 * zones that do not meet on a node */
+	accept_doc("version: 1\nzones:\n  a: {type: vlan, bridge: vmbr0}\n"
+		   "  b: {type: vlan, bridge: vmbr1}\n"
+		   "  q1: {type: qinq, bridge: vmbr1, tag: 30}\n"
+		   "  q2: {type: qinq, bridge: vmbr1, tag: 30, vlan-protocol: 802.1ad}\n"
+		   "  c: {type: vlan, bridge: vmbr0, nodes: [pve2]}\n"
+		   "vnets:\n  x: {zone: a, tag: 100}\n  y: {zone: b, tag: 100}\n"
+		   "  z: {zone: c, tag: 100}\n",
+		   &env_pve1);
+}
+
+static void test_booleans(void **state)
+{
+	/* YAML 1.1 would read some of these as booleans; they are all refused */
+	static const char *const bad[] = {
+		"yes", "no", "on", "off", "True", "FALSE", "1", "0", "y", "truee",
+	};
+	char doc[256], want[256];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(doc, sizeof(doc), HEAD "  a: {zone: home, vlanaware: %s}\n", bad[i]);
+		snprintf(want, sizeof(want),
+			 "t.yaml:6:30: vnets.a.vlanaware: expected true or false, got \"%s\"",
+			 bad[i]);
+		check_errors(doc, &env_pve1, (const char *const[]){ want, NULL });
+	}
+	EXPECT_ERRORS(HEAD "  a: {zone: home, vlanaware: \"true\", isolate-ports: 'false'}\n",
+		      "t.yaml:6:30: vnets.a.vlanaware: expected true or false, got the quoted "
+		      "string \"true\" (booleans must not be quoted)",
+		      "t.yaml:6:53: vnets.a.isolate-ports: expected true or false, got the quoted "
+		      "string \"false\" (booleans must not be quoted)");
+	EXPECT_ERRORS(
+		HEAD "  a: {zone: home, isolate-ports: ~}\n  b: {zone: home, vlanaware: "
+		     "[true]}\n  c: {zone: home, vlanaware: !!bool true}\n"
+		     "  d: {zone: home, vlanaware: \"yes\"}\n",
+		"t.yaml:6:34: vnets.a.isolate-ports: expected true or false, got null",
+		"t.yaml:7:30: vnets.b.vlanaware: expected true or false, got a list",
+		"t.yaml:8:30: vnets.c.vlanaware: YAML tags are not supported (got \"!!bool\")",
+		"t.yaml:9:30: vnets.d.vlanaware: expected true or false, got the quoted "
+		"string \"yes\"");
+}
+
+static void test_vlanaware_subnets(void **state)
+{
+	EXPECT_ERRORS(
+		HEAD "  lan:\n    zone: home\n    vlanaware: true\n    subnets:\n"
+		     "      10.0.0.0/8: {gateway: 10.0.0.1}\n"
+		     "  lan2: {zone: lab, tag: 7, subnets: {10.1.0.1/16: ~}, vlanaware: true}\n",
+		"t.yaml:9:5: vnets.lan.subnets: a vlanaware vnet cannot have subnets (its "
+		"bridge carries the guests' own VLANs; give routed subnets a vnet of their "
+		"own)",
+		"t.yaml:11:29: vnets.lan2.subnets: a vlanaware vnet cannot have subnets (its "
+		"bridge carries the guests' own VLANs; give routed subnets a vnet of their "
+		"own)",
+		"t.yaml:11:39: vnets.lan2.subnets.10.1.0.1/16: 10.1.0.1/16 has host bits set; "
+		"did you mean 10.1.0.0/16?");
+	/* no subnets, or an empty mapping of them, is fine; so are subnets without vlanaware */
+	accept_doc(HEAD "  a: {zone: home, vlanaware: true, subnets: {}}\n"
+			"  b: {zone: home, vlanaware: true, subnets: ~}\n"
+			"  c: {zone: home, vlanaware: false, subnets: {10.0.0.0/8: ~}}\n",
+		   &env_pve1);
+}
+
+static void test_uplink_bridge(void **state)
+{
+	struct zone_local_link many[12];
+	struct zone_env env = env_pve1;
+	size_t i;
+
+	EXPECT_ERRORS("version: 1\nzones:\n  a: {type: vlan, bridge: vmbr9}\n"
+		      "  b: {type: qinq, bridge: eth1, tag: 5}\n"
+		      "  c: {type: vlan, bridge: bond0}\n"
+		      "  d: {type: vlan, bridge: vmbr2}\n"
+		      "  e: {type: qinq, bridge: vmbr2, tag: 6}\n"
+		      "  f: {type: vlan, bridge: vmbr9, nodes: [pve2]}\n",
+		      "t.yaml:3:27: zones.a.bridge: bridge \"vmbr9\" does not exist on this node "
+		      "(pve1); local bridges: vmbr0, vmbr1, vmbr2",
+		      "t.yaml:4:27: zones.b.bridge: \"eth1\" is not a bridge (it is a physical "
+		      "interface)",
+		      "t.yaml:5:27: zones.c.bridge: \"bond0\" is not a bridge (it is a bond "
+		      "device)",
+		      "t.yaml:6:27: zones.d.bridge: bridge \"vmbr2\" is not VLAN-aware and has no "
+		      "physical port to carry the VLANs",
+		      "t.yaml:7:27: zones.e.bridge: bridge \"vmbr2\" is not VLAN-aware and has no "
+		      "physical port to carry the VLANs");
+	/* an unusable uplink derives no names: no follow-up collisions */
+	EXPECT_ERRORS("version: 1\nzones:\n  a: {type: vlan, bridge: eth2}\n"
+		      "  b: {type: vlan, bridge: vmbr2}\n  h: {type: simple}\nvnets:\n"
+		      "  x: {zone: a, tag: 100}\n  eth2v100: {zone: h}\n  y: {zone: b, tag: 5}\n"
+		      "  ln_y: {zone: h}\n",
+		      "t.yaml:3:27: zones.a.bridge: \"eth2\" is not a bridge (it is a physical "
+		      "interface)",
+		      "t.yaml:4:27: zones.b.bridge: bridge \"vmbr2\" is not VLAN-aware and has no "
+		      "physical port to carry the VLANs");
+	/* the node name is the document's */
+	EXPECT_ERRORS("version: 1\nnode: n7\nzones:\n  a: {type: vlan, bridge: vmbr9}\n",
+		      "t.yaml:4:27: zones.a.bridge: bridge \"vmbr9\" does not exist on this node "
+		      "(n7); local bridges: vmbr0, vmbr1, vmbr2");
+	/* a node without bridges, a node with many */
+	env.n_links = 0;
+	EXPECT_ERRORS_ENV(&env, "version: 1\nzones:\n  a: {type: vlan, bridge: vmbr0}\n",
+			  "t.yaml:3:27: zones.a.bridge: bridge \"vmbr0\" does not exist on this "
+			  "node (pve1); it has no bridges");
+	for (i = 0; i < ARRAY_SIZE(many); i++) {
+		many[i] = (struct zone_local_link){ .kind = "bridge" };
+		snprintf(many[i].name, sizeof(many[i].name), "br%zu", i);
+	}
+	many[3].kind[0] = '\0'; /* not a bridge: not listed */
+	env.links = many;
+	env.n_links = ARRAY_SIZE(many);
+	EXPECT_ERRORS_ENV(&env, "version: 1\nzones:\n  a: {type: vlan, bridge: vmbr0}\n",
+			  "t.yaml:3:27: zones.a.bridge: bridge \"vmbr0\" does not exist on this "
+			  "node (pve1); local bridges: br0, br1, br2, br4, br5, br6, br7, br8, ... "
+			  "(3 more)");
+	/* devices unknown: not checked */
+	env.links = NULL;
+	accept_doc("version: 1\nzones:\n  a: {type: vlan, bridge: vmbr9}\n", &env);
+	accept_doc("version: 1\nzones:\n  a: {type: vlan, bridge: vmbr9}\n", NULL);
+	/* a plain bridge whose physical port is a bond */
+	{
+		const struct zone_local_link l[] = {
+			{ .name = "vmbr5", .kind = "bridge" },
+			{ .name = "vx5", .kind = "vxlan", .master = "vmbr5" },
+			{ .name = "bond0", .kind = "bond", .master = "vmbr5" },
+		};
+
+		env.links = l;
+		env.n_links = ARRAY_SIZE(l);
+		accept_doc("version: 1\nzones:\n  a: {type: vlan, bridge: vmbr5}\n", &env);
+		env.n_links = 2;
+		EXPECT_ERRORS_ENV(&env, "version: 1\nzones:\n  a: {type: vlan, bridge: vmbr5}\n",
+				  "t.yaml:3:27: zones.a.bridge: bridge \"vmbr5\" is not VLAN-aware "
+				  "and has no physical port to carry the VLANs");
+	}
+}
+
+static void test_vlan_device_names(void **state)
+{
+	/* plain uplink vmbr1: ln_<vnet>, pr_<vnet>, vmbr1v<tag> (and eth1.<tag>, which no vnet
+	 * can be named); reported at the later vnet */
+	EXPECT_ERRORS(
+		VHEAD "  ln_web: {zone: home}\n  web: {zone: storage, tag: 100}\n"
+		      "  vmbr1v100: {zone: home}\n  pr_web: {zone: home}\n",
+		"t.yaml:9:3: vnets.web: veth \"ln_web\" has the same name as the bridge of "
+		"vnet \"ln_web\"",
+		"t.yaml:10:3: vnets.vmbr1v100: bridge \"vmbr1v100\" has the same name as the "
+		"bridge of vnet \"web\"",
+		"t.yaml:11:3: vnets.pr_web: bridge \"pr_web\" has the same name as the veth of "
+		"vnet \"web\"");
+	/* VLAN-aware uplink vmbr0: vmbr0.<tag>; a vnet named like an uplink */
+	EXPECT_ERRORS(VHEAD "  vmbr0: {zone: home}\n  vmbr1: {zone: office, tag: 5}\n",
+		      "t.yaml:8:3: vnets.vmbr0: bridge \"vmbr0\" has the same name as the uplink "
+		      "bridge of zone \"office\"",
+		      "t.yaml:9:3: vnets.vmbr1: bridge \"vmbr1\" has the same name as the uplink "
+		      "bridge of zone \"storage\"");
+	/* qinq: z_<zone>, ln_/pr_<zone>, the S-VLAN device; zones and vnets share names */
+	EXPECT_ERRORS(
+		VHEAD "  z_tenants: {zone: home}\n  tenants: {zone: storage, tag: 7}\n"
+		      "  pr_tenants: {zone: home}\n",
+		"t.yaml:8:3: vnets.z_tenants: bridge \"z_tenants\" has the same name as the "
+		"bridge of zone \"tenants\"",
+		"t.yaml:9:3: vnets.tenants: veth \"ln_tenants\" has the same name as the veth "
+		"of zone \"tenants\"",
+		"t.yaml:9:3: vnets.tenants: veth \"pr_tenants\" has the same name as the veth "
+		"of zone \"tenants\"",
+		"t.yaml:10:3: vnets.pr_tenants: bridge \"pr_tenants\" has the same name as "
+		"the veth of zone \"tenants\"");
+	/* two qinq zones on one VLAN-aware uplink with one VID but different protocols */
+	EXPECT_ERRORS("version: 1\nzones:\n  a: {type: qinq, bridge: vmbr0, tag: 10}\n"
+		      "  b: {type: qinq, bridge: vmbr0, tag: 10, vlan-protocol: 802.1ad}\n",
+		      "t.yaml:4:3: zones.b: VLAN device \"vmbr0.10\" has the same name as the VLAN "
+		      "device of zone \"a\"");
+	/* a qinq zone on an uplink named like another zone's device */
+	EXPECT_ERRORS_ENV(
+		NULL,
+		"version: 1\nzones:\n  a: {type: qinq, bridge: z_b, tag: 10}\n"
+		"  b: {type: qinq, bridge: vmbr0, tag: 11}\n",
+		"t.yaml:4:3: zones.b: bridge \"z_b\" has the same name as the uplink bridge "
+		"of zone \"a\"");
+	/* a qinq vnet's VLAN device is on z_<zone> (devices unknown: VLAN-aware uplinks) */
+	EXPECT_ERRORS_ENV(
+		NULL,
+		"version: 1\nzones:\n  v: {type: vlan, bridge: z_a}\n"
+		"  a: {type: qinq, bridge: vmbr0, tag: 10}\n"
+		"vnets:\n  x: {zone: a, tag: 5}\n  y: {zone: v, tag: 5}\n",
+		"t.yaml:4:3: zones.a: bridge \"z_a\" has the same name as the uplink "
+		"bridge of zone \"v\"",
+		"t.yaml:7:3: vnets.y: VLAN device \"z_a.5\" has the same name as the VLAN "
+		"device of vnet \"x\"");
+	/* names hashed to fit 15 characters, and zones not on this node, do not collide */
+	accept_doc("version: 1\nzones:\n  storage: {type: vlan, bridge: vmbr1}\n"
+		   "  far: {type: vlan, bridge: vmbr1, nodes: [pve2]}\n  home: {type: simple}\n"
+		   "  tenants: {type: qinq, bridge: vmbr0, tag: 10}\n"
+		   "vnets:\n  storage-net-01: {zone: storage, tag: 100}\n"
+		   "  storage-net-02: {zone: storage, tag: 101}\n"
+		   "  web: {zone: far, tag: 102}\n  ln_web: {zone: home}\n"
+		   "  tenants: {zone: home}\n  x: {zone: tenants, tag: 5}\n  y: {zone: tenants}\n",
+		   &env_pve1);
+}
+
 /* ---- the node-dependent check ------------------------------------------------------------- */
 
 static void test_local_peer(void **state)
@@ -957,13 +1456,13 @@ static void test_all_errors_reported(void **state)
 		"t.yaml:10:3: vnets.web.tag: required key is missing (a vnet in vxlan zone "
 		"\"lab\" needs a VNI between 1 and 16777215)",
 		"t.yaml:11:21: vnets.lan.tag: not allowed in simple zone \"home\" (only vnets "
-		"in vxlan zones have a tag)",
+		"in vxlan, vlan and qinq zones have a tag)",
 		"t.yaml:11:39: vnets.lan.subnets.10.0.0.1/8: 10.0.0.1/8 has host bits set; did "
 		"you mean 10.0.0.0/8?",
 		"t.yaml:12:13: vnets.x.zone: zone \"gone\" does not exist (defined zones: lab, "
 		"home)",
 		"t.yaml:12:19: vnets.x.bad: unknown key \"bad\" (expected one of: zone, tag, "
-		"alias, subnets)");
+		"alias, subnets, vlanaware, isolate-ports)");
 }
 
 /* ---- examples ----------------------------------------------------------------------------- */
@@ -993,7 +1492,7 @@ static void test_examples(void **state)
 			print_errors(&e);
 			fail_msg("%s does not validate", path);
 		}
-		/* the local peer is the first one of every vxlan zone on pve1 */
+		/* the local peer is the first one of every vxlan zone on pve1; uplinks exist */
 		for (i = 0; i < cfg->n_zones; i++) {
 			const struct sdnd_ip *peer = NULL;
 
@@ -1003,11 +1502,14 @@ static void test_examples(void **state)
 			assert_non_null(zone_local_peer(&cfg->zones[i], &env_pve1, &peer));
 			assert_ptr_equal(peer, &cfg->zones[i].peers[0]);
 		}
+		for (i = 0; i < cfg->n_zones; i++)
+			if (cfg->zones[i].type == ZONE_VLAN || cfg->zones[i].type == ZONE_QINQ)
+				assert_non_null(zone_env_link(&env_pve1, cfg->zones[i].bridge));
 		zone_config_free(cfg);
 		n++;
 	}
 	closedir(d);
-	assert_true(n >= 2);
+	assert_true(n >= 4);
 }
 
 /* ---- model.c ------------------------------------------------------------------------------ */
@@ -1026,7 +1528,10 @@ static void test_zone_type_strings(void **state)
 	assert_null(zone_type_to_string((enum zone_type) - 1));
 	assert_string_equal(zone_type_to_string(ZONE_SIMPLE), "simple");
 	assert_string_equal(zone_type_to_string(ZONE_VXLAN), "vxlan");
-	assert_int_equal(zone_type_from_string("vlan"), -1);
+	assert_string_equal(zone_type_to_string(ZONE_VLAN), "vlan");
+	assert_string_equal(zone_type_to_string(ZONE_QINQ), "qinq");
+	assert_int_equal(zone_type_from_string("evpn"), -1);
+	assert_int_equal(zone_type_from_string("VLAN"), -1);
 	assert_int_equal(zone_type_from_string(""), -1);
 	assert_int_equal(zone_type_from_string(NULL), -1);
 }
@@ -1043,6 +1548,185 @@ static void test_vxlan_ifname(void **state)
 	assert_int_equal(strlen(zone_vxlan_ifname("abcdefghijklmno", buf)), 15);
 	assert_string_not_equal(zone_vxlan_ifname("abcdefghij", buf),
 				zone_vxlan_ifname("abcdefghik", (char[16]){ 0 }));
+}
+
+static void test_ifname(void **state)
+{
+	char buf[16], cat[64], want[16];
+
+	/* fits: the parts as they are */
+	assert_string_equal(zone_ifname(buf, "ln_", "web", ""), "ln_web");
+	assert_string_equal(zone_ifname(buf, "", "vmbr0", ".100"), "vmbr0.100");
+	assert_string_equal(zone_ifname(buf, "", "vmbr1", "v4094"), "vmbr1v4094");
+	assert_string_equal(zone_ifname(buf, "ln_", "abcdefghijkl", ""), "ln_abcdefghijkl");
+	assert_string_equal(zone_ifname(buf, "", "abcdefghijklmno", ""), "abcdefghijklmno");
+	/* too long: prefix + start of base + "_" + FNV-1a(prefix base suffix) & 0xffff + suffix */
+	assert_string_equal(zone_ifname(buf, "ln_", "storagenetwork", ""), "ln_storage_af41");
+	assert_string_equal(zone_ifname(buf, "ln_", "abcdefghijklm", ""), "ln_abcdefg_049b");
+	assert_string_equal(zone_ifname(buf, "", "vmbr-uplink-01", ".4094"), "vmbr-_a3ed.4094");
+	assert_string_equal(zone_ifname(buf, "", "uplinkbridge1", "v100"), "uplink_4915v100");
+	assert_string_equal(zone_ifname(buf, "z_", "averylongzonena", ""), "z_averylon_47c8");
+	snprintf(cat, sizeof(cat), "%s%s%s", "pr_", "storagenetwork", "");
+	snprintf(want, sizeof(want), "pr_storage_%04x",
+		 (unsigned int)(sdnd_hash_str(cat) & 0xffff));
+	assert_string_equal(zone_ifname(buf, "pr_", "storagenetwork", ""), want);
+	/* the hash covers prefix and suffix too: same base, different names */
+	assert_string_not_equal(zone_ifname(buf, "", "uplinkbridge1", "v100"),
+				zone_ifname((char[16]){ 0 }, "", "uplinkbridge1", "v101"));
+	/* no room for any of base: cut to 15 */
+	assert_string_equal(zone_ifname(buf, "abcdefgh", "x", "ijklmnop"), "abcdefgh_19ffij");
+}
+
+static const struct zone_devname *devs(size_t n, const struct zone_devname *d, size_t want_n)
+{
+	assert_int_equal(n, want_n);
+	assert_true(n <= ZONE_VNET_DEVICES_MAX);
+	return d;
+}
+
+#define ASSERT_DEV(d, i, nm, wh)                                                                   \
+	do {                                                                                       \
+		assert_string_equal((d)[i].name, nm);                                              \
+		assert_string_equal((d)[i].what, wh);                                              \
+	} while (0)
+
+static void test_vnet_devices(void **state)
+{
+	struct zone_zone z = { .type = ZONE_SIMPLE };
+	struct zone_vnet v = { .name = "web", .has_tag = true, .tag = 100 };
+	struct zone_devname out[ZONE_VNET_DEVICES_MAX];
+	const struct zone_devname *d;
+
+	d = devs(zone_vnet_devices(&z, &v, &env_pve1, out), out, 1);
+	ASSERT_DEV(d, 0, "web", "bridge");
+	z.type = ZONE_VXLAN;
+	d = devs(zone_vnet_devices(&z, &v, &env_pve1, out), out, 2);
+	ASSERT_DEV(d, 0, "web", "bridge");
+	ASSERT_DEV(d, 1, "vxlan_web", "vxlan device");
+
+	/* vlan, VLAN-aware uplink; devices unknown count as VLAN-aware */
+	z = (struct zone_zone){ .type = ZONE_VLAN, .bridge = "vmbr0" };
+	d = devs(zone_vnet_devices(&z, &v, &env_pve1, out), out, 2);
+	ASSERT_DEV(d, 0, "web", "bridge");
+	ASSERT_DEV(d, 1, "vmbr0.100", "VLAN device");
+	strcpy(z.bridge, "vmbr1");
+	d = devs(zone_vnet_devices(&z, &v, NULL, out), out, 2);
+	ASSERT_DEV(d, 1, "vmbr1.100", "VLAN device");
+	d = devs(zone_vnet_devices(&z, &v, &(struct zone_env){ .node = "pve1" }, out), out, 2);
+	ASSERT_DEV(d, 1, "vmbr1.100", "VLAN device");
+
+	/* vlan, plain uplink: <uplink>v<tag>, <port>.<tag>, the veth pair */
+	d = devs(zone_vnet_devices(&z, &v, &env_pve1, out), out, 5);
+	ASSERT_DEV(d, 0, "web", "bridge");
+	ASSERT_DEV(d, 1, "vmbr1v100", "bridge");
+	ASSERT_DEV(d, 2, "eth1.100", "VLAN device");
+	ASSERT_DEV(d, 3, "ln_web", "veth");
+	ASSERT_DEV(d, 4, "pr_web", "veth");
+	/* ... without a physical port (does not validate): that device left out */
+	strcpy(z.bridge, "vmbr2");
+	d = devs(zone_vnet_devices(&z, &v, &env_pve1, out), out, 4);
+	ASSERT_DEV(d, 1, "vmbr2v100", "bridge");
+	ASSERT_DEV(d, 2, "ln_web", "veth");
+	ASSERT_DEV(d, 3, "pr_web", "veth");
+	/* long names */
+	v = (struct zone_vnet){ .name = "storagenetwork", .has_tag = true, .tag = 4094 };
+	strcpy(z.bridge, "vmbr-uplink-01");
+	d = devs(zone_vnet_devices(&z, &v, NULL, out), out, 2);
+	ASSERT_DEV(d, 0, "storagenetwork", "bridge");
+	ASSERT_DEV(d, 1, "vmbr-_a3ed.4094", "VLAN device");
+	/* no tag (does not validate): the bridge only */
+	v.has_tag = false;
+	devs(zone_vnet_devices(&z, &v, NULL, out), out, 1);
+
+	/* qinq: a tagged vnet's VLAN device on z_<zone>; the untagged vnet has none */
+	z = (struct zone_zone){
+		.name = "tenants", .type = ZONE_QINQ, .bridge = "vmbr0", .stag = 10
+	};
+	v = (struct zone_vnet){ .name = "acme", .has_tag = true, .tag = 101 };
+	d = devs(zone_vnet_devices(&z, &v, &env_pve1, out), out, 2);
+	ASSERT_DEV(d, 0, "acme", "bridge");
+	ASSERT_DEV(d, 1, "z_tenants.101", "VLAN device");
+	strcpy(z.bridge, "vmbr1"); /* the uplink does not matter */
+	d = devs(zone_vnet_devices(&z, &v, &env_pve1, out), out, 2);
+	ASSERT_DEV(d, 1, "z_tenants.101", "VLAN device");
+	strcpy(z.name, "averylongzonena");
+	d = devs(zone_vnet_devices(&z, &v, &env_pve1, out), out, 2);
+	ASSERT_DEV(d, 1, "z_aver_db3f.101", "VLAN device"); /* on z_averylon_47c8 */
+	v.has_tag = false;
+	d = devs(zone_vnet_devices(&z, &v, &env_pve1, out), out, 1);
+	ASSERT_DEV(d, 0, "acme", "bridge");
+}
+
+static void test_zone_devices(void **state)
+{
+	struct zone_zone z = {
+		.name = "tenants", .type = ZONE_QINQ, .bridge = "vmbr0", .stag = 10
+	};
+	struct zone_devname out[ZONE_VNET_DEVICES_MAX];
+	const struct zone_devname *d;
+
+	/* VLAN-aware uplink (or unknown devices): <uplink>.<stag> */
+	d = devs(zone_zone_devices(&z, &env_pve1, out), out, 4);
+	ASSERT_DEV(d, 0, "z_tenants", "bridge");
+	ASSERT_DEV(d, 1, "ln_tenants", "veth");
+	ASSERT_DEV(d, 2, "pr_tenants", "veth");
+	ASSERT_DEV(d, 3, "vmbr0.10", "VLAN device");
+	strcpy(z.bridge, "vmbr1");
+	d = devs(zone_zone_devices(&z, NULL, out), out, 4);
+	ASSERT_DEV(d, 3, "vmbr1.10", "VLAN device");
+	/* plain uplink: sv_<zone> on its physical port, left out without one */
+	d = devs(zone_zone_devices(&z, &env_pve1, out), out, 4);
+	ASSERT_DEV(d, 3, "sv_tenants", "VLAN device");
+	strcpy(z.bridge, "vmbr2");
+	d = devs(zone_zone_devices(&z, &env_pve1, out), out, 3);
+	ASSERT_DEV(d, 2, "pr_tenants", "veth");
+	/* long names */
+	z = (struct zone_zone){ .name = "averylongzonena",
+				.type = ZONE_QINQ,
+				.bridge = "vmbr-uplink-01",
+				.stag = 4094 };
+	d = devs(zone_zone_devices(&z, NULL, out), out, 4);
+	ASSERT_DEV(d, 0, "z_averylon_47c8", "bridge");
+	assert_int_equal(strlen(d[1].name), 15);
+	assert_int_equal(strncmp(d[1].name, "ln_averylo_", 11), 0);
+	ASSERT_DEV(d, 3, "vmbr-_a3ed.4094", "VLAN device");
+	/* other zone types: nothing per zone */
+	z.type = ZONE_VLAN;
+	devs(zone_zone_devices(&z, &env_pve1, out), out, 0);
+	z.type = ZONE_VXLAN;
+	devs(zone_zone_devices(&z, &env_pve1, out), out, 0);
+	z.type = ZONE_SIMPLE;
+	devs(zone_zone_devices(&z, &env_pve1, out), out, 0);
+}
+
+static void test_uplink_port(void **state)
+{
+	const struct zone_local_link l[] = {
+		{ .name = "vmbr5", .kind = "bridge" },
+		{ .name = "vx5", .kind = "vxlan", .master = "vmbr5" },
+		{ .name = "veth5", .kind = "veth", .master = "vmbr5" },
+		{ .name = "eth9", .master = "vmbr6" },
+		{ .name = "bond0", .kind = "bond", .master = "vmbr5" },
+		{ .name = "eth5", .master = "vmbr5" },
+	};
+	const struct zone_env env = { .node = "a", .links = l, .n_links = ARRAY_SIZE(l) };
+
+	assert_ptr_equal(zone_uplink_port(&env_pve1, "vmbr0"), &links_pve1[1]);
+	assert_ptr_equal(zone_uplink_port(&env_pve1, "vmbr1"), &links_pve1[4]); /* not the tap */
+	assert_null(zone_uplink_port(&env_pve1, "vmbr2"));			/* a veth only */
+	assert_null(zone_uplink_port(&env_pve1, "vmbr9"));
+	assert_null(zone_uplink_port(&env_pve1, ""));
+	assert_ptr_equal(zone_uplink_port(&env, "vmbr5"), &l[4]); /* the first NIC or bond */
+	assert_ptr_equal(zone_uplink_port(&env, "vmbr6"), &l[3]);
+	assert_null(zone_uplink_port(NULL, "vmbr0"));
+	assert_null(zone_uplink_port(&(struct zone_env){ .node = "a" }, "vmbr0"));
+
+	assert_ptr_equal(zone_env_link(&env_pve1, "vmbr1"), &links_pve1[2]);
+	assert_ptr_equal(zone_env_link(&env_pve1, "bond0"), &links_pve1[8]);
+	assert_null(zone_env_link(&env_pve1, "vmbr"));
+	assert_null(zone_env_link(&env_pve1, NULL));
+	assert_null(zone_env_link(NULL, "vmbr0"));
+	assert_null(zone_env_link(&(struct zone_env){ .node = "a", .n_links = 3 }, "vmbr0"));
 }
 
 static void test_local_peer_lookup(void **state)
@@ -1114,12 +1798,26 @@ int main(void)
 		cmocka_unit_test(test_subnets),
 		cmocka_unit_test(test_gateway),
 		cmocka_unit_test(test_alias),
+		cmocka_unit_test(test_vlan_zones),
+		cmocka_unit_test(test_vlan_zone_keys),
+		cmocka_unit_test(test_bridge_name),
+		cmocka_unit_test(test_vlan_vnet_tag),
+		cmocka_unit_test(test_vlan_duplicate_tags),
+		cmocka_unit_test(test_uplink_vids),
+		cmocka_unit_test(test_booleans),
+		cmocka_unit_test(test_vlanaware_subnets),
+		cmocka_unit_test(test_uplink_bridge),
+		cmocka_unit_test(test_vlan_device_names),
 		cmocka_unit_test(test_local_peer),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_zone_type_strings),
 		cmocka_unit_test(test_vxlan_ifname),
 		cmocka_unit_test(test_local_peer_lookup),
+		cmocka_unit_test(test_ifname),
+		cmocka_unit_test(test_vnet_devices),
+		cmocka_unit_test(test_zone_devices),
+		cmocka_unit_test(test_uplink_port),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 
-bash scripts/deps.sh qemu-system-x86 linux-image-amd64 busybox-static cpio kmod
+bash scripts/deps.sh qemu-system-x86 linux-image-amd64 busybox-static cpio kmod tcpdump
 kver=$(ls /lib/modules | grep -E -- '-amd64$' | sort -V | tail -n 1)
 kernel=/boot/vmlinuz-$kver
 [ -r "$kernel" ] || { echo "tests/vm/run.sh: no Debian kernel image found ($kernel)" >&2; exit 1; }

@@ -14,6 +14,7 @@ static const char *const kind_names[_SDND_KIND_MAX] = {
 	[SDND_KIND_VETH_PEER] = "veth-peer",
 	[SDND_KIND_VIDS] = "vids",
 	[SDND_KIND_PORT] = "port",
+	[SDND_KIND_BRPROTO] = "bridge-protocol",
 };
 
 const char *sdnd_kind_to_string(enum sdnd_kind k)
@@ -72,6 +73,8 @@ const char *sdnd_obj_ifname(const struct sdnd_obj *obj)
 		return obj->vids.ifname;
 	case SDND_KIND_PORT:
 		return obj->port.ifname;
+	case SDND_KIND_BRPROTO:
+		return obj->brproto.ifname;
 	case SDND_KIND_FDB:
 		return obj->fdb.ifname;
 	case SDND_KIND_ADDR:
@@ -95,6 +98,9 @@ void sdnd_obj_key(struct sdnd_obj *obj)
 	switch (obj->kind) {
 	case SDND_KIND_PORT:
 		snprintf(obj->key, sizeof(obj->key), "port/%s", obj->port.ifname);
+		break;
+	case SDND_KIND_BRPROTO:
+		snprintf(obj->key, sizeof(obj->key), "brproto/%s", obj->brproto.ifname);
 		break;
 	case SDND_KIND_VIDS:
 		/* a subset entry is one VID added to a bridge that is not sdnd's */

@@ -23,6 +23,7 @@ enum sdnd_kind {
 	SDND_KIND_VETH_PEER,     /* the other end: configured once the pair exists */
 	SDND_KIND_VIDS,          /* the VLANs of a bridge port, or of a bridge itself */
 	SDND_KIND_PORT,          /* bridge port flags of a guest's port (isolated) */
+	SDND_KIND_BRPROTO,       /* the VLAN protocol of an uplink bridge that is not sdnd's */
 	_SDND_KIND_MAX,
 };
 
@@ -109,6 +110,16 @@ struct sdnd_port {
 	int isolated;                /* observed: -1 when unknown */
 };
 
+/*
+ * The VLAN protocol (host order) of an uplink bridge sdnd does not own. sdnd records the
+ * protocol it found there, and puts it back when no zone wants another one any more.
+ */
+struct sdnd_brproto {
+	char ifname[IFNAMSIZ];
+	uint16_t vlan_protocol;
+	uint16_t original;           /* observed, to restore: what the bridge had before sdnd */
+};
+
 struct sdnd_obj {
 	enum sdnd_kind kind;
 	char key[SDND_KEY_MAX];      /* unique within a set; see sdnd_obj_key() */
@@ -121,6 +132,7 @@ struct sdnd_obj {
 		struct sdnd_fwd fwd;
 		struct sdnd_vids vids;
 		struct sdnd_port port;
+		struct sdnd_brproto brproto;
 	};
 };
 

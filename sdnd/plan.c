@@ -112,6 +112,15 @@ static int snapshot_want(const struct sdnd_obj *w, const struct sdnd_cache *cach
 			sdnd_strlcpy(h.link.link, p ? p->ifname : "", sizeof(h.link.link));
 		}
 		break;
+	case SDND_KIND_BRPROTO:
+		l = sdnd_cache_link(cache, w->brproto.ifname);
+		if (!l)
+			return 0;
+		memset(&h, 0, sizeof(h));
+		h.kind = SDND_KIND_BRPROTO;
+		sdnd_strlcpy(h.brproto.ifname, w->brproto.ifname, sizeof(h.brproto.ifname));
+		h.brproto.vlan_protocol = l->vlan_protocol;
+		break;
 	case SDND_KIND_VIDS: {
 		const uint8_t *map;
 
@@ -215,6 +224,25 @@ static int snapshot_unwanted(const struct sdnd_plan *plan, const struct sdnd_obj
 		    link_deleted(want, owner, cache, o->addr.ifname))
 			continue;
 		r = sdnd_objset_add(have, o);
+		if (r < 0 && r != -EEXIST)
+			return r;
+	}
+	/* Uplink protocols sdnd changed and no zone wants changed any more: to be put back. */
+	for (i = 0; i < owner->cap; i++) {
+		const struct sdnd_owner_entry *e = &owner->e[i];
+		struct sdnd_obj o = { .kind = SDND_KIND_BRPROTO };
+		const struct sdnd_link *l;
+
+		if (!e->used || strncmp(e->key, "brproto/", 8) || sdnd_objset_find(want, e->key))
+			continue;
+		l = sdnd_cache_link(cache, e->key + 8);
+		if (!l || l->vlan_protocol == (uint16_t)strtoul(e->kind, NULL, 0))
+			continue;
+		sdnd_strlcpy(o.brproto.ifname, l->ifname, sizeof(o.brproto.ifname));
+		o.brproto.vlan_protocol = l->vlan_protocol;
+		o.brproto.original = (uint16_t)strtoul(e->kind, NULL, 0);
+		sdnd_obj_key(&o);
+		r = sdnd_objset_add(have, &o);
 		if (r < 0 && r != -EEXIST)
 			return r;
 	}

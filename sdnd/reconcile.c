@@ -260,6 +260,14 @@ static void own_intents(struct sdnd_reconciler *rec, const struct sdnd_action *a
 			continue;
 		if (w->kind == SDND_KIND_VIDS && w->vids.subset)
 			sdnd_owner_set(&rec->owner, w->key, "", 0);
+		/* the uplink's protocol before sdnd changed it, to put it back later */
+		if (w->kind == SDND_KIND_BRPROTO && acts[i].have &&
+		    !sdnd_owner_get(&rec->owner, w->key)) {
+			char orig[16];
+
+			snprintf(orig, sizeof(orig), "0x%04x", acts[i].have->brproto.vlan_protocol);
+			sdnd_owner_set(&rec->owner, w->key, orig, 0);
+		}
 		if (acts[i].type != SDND_ACT_CREATE && acts[i].type != SDND_ACT_REPLACE)
 			continue;
 		if (sdnd_obj_is_link(w))

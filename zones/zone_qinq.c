@@ -52,6 +52,16 @@ static int qinq_expand_zone(const struct zone_config *cfg, const struct zone_zon
 		snprintf(suffix, sizeof(suffix), ".%u", z->stag);
 		zone_ifname(sdev, "", z->bridge, suffix);
 		r = zone_add_uplink_vid(out, z->bridge, z->stag, zbr);
+		/* the uplink bridge must speak the S-tag's protocol, as Proxmox sets it */
+		if (r == 0 && z->vlan_protocol == ZONE_ETH_P_8021AD) {
+			memset(&o, 0, sizeof(o));
+			o.kind = SDND_KIND_BRPROTO;
+			sdnd_strlcpy(o.brproto.ifname, z->bridge, sizeof(o.brproto.ifname));
+			o.brproto.vlan_protocol = ZONE_ETH_P_8021AD;
+			r = zone_add_obj(out, &o, zbr);
+			if (r == -EEXIST)
+				r = 0; /* another zone on the same uplink wants the same */
+		}
 	} else {
 		const struct zone_local_link *phys = zone_uplink_port(env, z->bridge);
 

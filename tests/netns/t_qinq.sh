@@ -72,4 +72,23 @@ wait_for 5 "a deleted zone bridge is back with its ports" bash -c "
 	link_is n1 vmbr0.10 \"l.get('master') == 'z_tenants'\" && link_is n1 ln_tenants \"l.get('master') == 'z_tenants'\" &&
 	link_is n1 z_tenants.101 \"l.get('master') == 'acme'\""
 wait_for 15 "vm1 pings vm2 again" pings vm1 10.4.0.2
+
+log "802.1ad service VLAN: the uplink bridge speaks 802.1ad too, and goes back to 802.1Q after"
+ip -n "${P}sw" link set sw type bridge vlan_protocol 802.1ad
+sed -i 's/tag: 10}/tag: 10, vlan-protocol: 802.1ad}/' "$T/sdn.yaml"
+for n in n1 n2; do wait_for 10 "$n applies the 802.1ad zone" bash -c "
+	$(declare -f link_is); P=$P
+	link_is $n vmbr0 \"l['linkinfo']['info_data']['vlan_protocol'] == '802.1ad'\" &&
+	link_is $n vmbr0.10 \"l['linkinfo']['info_data']['protocol'] == '802.1ad' and l.get('master') == 'z_tenants'\""; done
+wait_for 15 "vm1 pings vm2 through the 802.1ad service VLAN" pings vm1 10.4.0.2
+ip netns exec "${P}sw" timeout 10 tcpdump -nn -e -i t1 -c 1 'vlan 10 and vlan 101 and icmp' \
+	>"$T/tcpdump.txt" 2>/dev/null &
+dump=$!
+sleep 1
+pings vm1 10.4.0.2
+wait "$dump"
+check "on the wire the outer tag is 802.1ad (0x88a8), VLAN 10" grep -q -E 'ethertype 802.1Q-QinQ \(0x88a8\), .*vlan 10, p 0, ethertype 802.1Q \(0x8100\), vlan 101' "$T/tcpdump.txt"
+sed -i 's/, vlan-protocol: 802.1ad}/}/' "$T/sdn.yaml"
+wait_for 10 "back to 802.1q: vmbr0 gets its 802.1Q protocol back" \
+	link_is n1 vmbr0 "l['linkinfo']['info_data']['vlan_protocol'] == '802.1Q'"
 finish

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include <linux/if_bridge.h>
+
 #include "sdnd/obj.h"
 #include "sdnd/util.h"
 #include "zones/expand.h"
@@ -463,6 +465,167 @@ static void test_long_vnet_name(void **state)
 }
 
 /* Pure: the same model expands to the same objects, byte for byte. */
+
+/* A node with a VLAN-aware vmbr0 (MTU 9000) and a plain vmbr1 whose physical port is eth1. */
+static const struct zone_local_link vlan_links[] = {
+	{ .name = "vmbr0", .kind = "bridge", .vlan_filtering = true, .mtu = 9000 },
+	{ .name = "eth0", .kind = "", .master = "vmbr0", .mtu = 9000 },
+	{ .name = "vmbr1", .kind = "bridge", .mtu = 1500 },
+	{ .name = "tap100i0", .kind = "tun", .master = "vmbr1", .mtu = 1500 },
+	{ .name = "eth1", .kind = "", .master = "vmbr1", .mtu = 1500 },
+};
+static const struct zone_env vlan_env = { .node = "pve1", .links = vlan_links,
+					  .n_links = ARRAY_SIZE(vlan_links) };
+
+/* Every link object of set is one of the devices zone_*_devices() announce for validation. */
+static void assert_devices_announced(const struct zone_config *cfg, const struct sdnd_objset *set)
+{
+	struct zone_devname names[64];
+	size_t n = 0, i, j;
+
+	for (i = 0; i < cfg->n_zones; i++)
+		n += zone_zone_devices(&cfg->zones[i], &vlan_env, names + n);
+	for (i = 0; i < cfg->n_vnets; i++)
+		n += zone_vnet_devices(zone_config_find_zone(cfg, cfg->vnets[i].zone),
+				       &cfg->vnets[i], &vlan_env, names + n);
+	for (i = 0; i < set->n; i++) {
+		bool found = false;
+
+		if (!sdnd_obj_is_link(&set->objs[i]))
+			continue;
+		for (j = 0; j < n && !found; j++)
+			found = !strcmp(names[j].name, set->objs[i].link.ifname);
+		if (!found)
+			fprintf(stderr, "not announced: %s\n", set->objs[i].link.ifname);
+		assert_true(found);
+	}
+}
+
+static void test_vlan_zone(void **state)
+{
+	struct zone_config *cfg = new_config(2, 3);
+	struct sdnd_objset set = { 0 };
+	const struct sdnd_obj *o;
+	static const char *const keys[] = {
+		"link/sales", "link/vmbr0.100", "vid/vmbr0/100",
+		"link/vms", "link/vmbr0.200", "vid/vmbr0/200", "vids/vmbr0.200",
+		"link/backup", "link/vmbr1v300", "link/eth1.300", "link/ln_backup", "link/pr_backup",
+		NULL
+	};
+
+	make_zone(&cfg->zones[0], "office", ZONE_VLAN, 0, NULL, NULL);
+	sdnd_strlcpy(cfg->zones[0].bridge, "vmbr0", sizeof(cfg->zones[0].bridge));
+	make_zone(&cfg->zones[1], "storage", ZONE_VLAN, 1400, NULL, NULL);
+	sdnd_strlcpy(cfg->zones[1].bridge, "vmbr1", sizeof(cfg->zones[1].bridge));
+	make_vnet(&cfg->vnets[0], "sales", "office", 100, NULL, NULL, 0);
+	make_vnet(&cfg->vnets[1], "vms", "office", 200, NULL, NULL, 0);
+	cfg->vnets[1].vlanaware = true;
+	make_vnet(&cfg->vnets[2], "backup", "storage", 300, NULL, NULL, 0);
+	assert_int_equal(zone_expand(cfg, &vlan_env, &set), 0);
+	assert_keys(&set, keys);
+	assert_devices_announced(cfg, &set);
+
+	/* VLAN-aware uplink: an 802.1Q device on the uplink bridge, MTU inherited from it */
+	o = get(&set, "link/vmbr0.100");
+	assert_int_equal(o->kind, SDND_KIND_VLAN);
+	assert_string_equal(o->link.link, "vmbr0");
+	assert_string_equal(o->link.master, "sales");
+	assert_int_equal(o->link.vid, 100);
+	assert_int_equal(o->link.vlan_protocol, ZONE_ETH_P_8021Q);
+	assert_int_equal(o->link.mtu, 9000);
+	assert_int_equal(get(&set, "link/sales")->link.mtu, 9000);
+	o = get(&set, "vid/vmbr0/100");
+	assert_true(o->vids.self && o->vids.subset);
+	assert_int_equal(o->vids.n, 1);
+	assert_int_equal(o->vids.r[0].lo, 100);
+	/* vlanaware: the bridge filters, its uplink port trunks 2-4094 with PVID 1 untagged */
+	assert_int_equal(get(&set, "link/vms")->link.vlan_filtering, 1);
+	o = get(&set, "vids/vmbr0.200");
+	assert_false(o->vids.self || o->vids.subset);
+	assert_int_equal(o->vids.n, 2);
+	assert_int_equal(o->vids.r[0].lo, 1);
+	assert_int_equal(o->vids.r[0].flags, BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED);
+	assert_int_equal(o->vids.r[1].lo, 2);
+	assert_int_equal(o->vids.r[1].hi, 4094);
+	/* plain uplink: <uplink>v<tag> joins <phys>.<tag> and the veth pair, zone MTU 1400 */
+	o = get(&set, "link/eth1.300");
+	assert_string_equal(o->link.link, "eth1");
+	assert_string_equal(o->link.master, "vmbr1v300");
+	assert_int_equal(o->link.mtu, 1400);
+	o = get(&set, "link/ln_backup");
+	assert_int_equal(o->kind, SDND_KIND_VETH);
+	assert_string_equal(o->link.link, "pr_backup");
+	assert_string_equal(o->link.master, "backup");
+	o = get(&set, "link/pr_backup");
+	assert_int_equal(o->kind, SDND_KIND_VETH_PEER);
+	assert_string_equal(o->link.master, "vmbr1v300");
+	sdnd_objset_clear(&set);
+	free_config(cfg);
+}
+
+static void test_qinq_zone(void **state)
+{
+	struct zone_config *cfg = new_config(1, 2);
+	struct sdnd_objset set = { 0 };
+	const struct sdnd_obj *o;
+	static const char *const keys[] = {
+		"link/z_tenants", "vids/z_tenants/self", "vid/vmbr0/10", "brproto/vmbr0",
+		"link/vmbr0.10", "vids/vmbr0.10", "link/ln_tenants", "link/pr_tenants",
+		"vids/ln_tenants",
+		"link/acme", "link/z_tenants.101",
+		"link/shared",
+		NULL
+	};
+
+	make_zone(&cfg->zones[0], "tenants", ZONE_QINQ, 0, NULL, NULL);
+	sdnd_strlcpy(cfg->zones[0].bridge, "vmbr0", sizeof(cfg->zones[0].bridge));
+	cfg->zones[0].stag = 10;
+	cfg->zones[0].vlan_protocol = ZONE_ETH_P_8021AD;
+	make_vnet(&cfg->vnets[0], "acme", "tenants", 101, NULL, NULL, 0);
+	make_vnet(&cfg->vnets[1], "shared", "tenants", 0, NULL, NULL, 0);
+	assert_int_equal(zone_expand(cfg, &vlan_env, &set), 0);
+	assert_keys(&set, keys);
+	assert_devices_announced(cfg, &set);
+
+	assert_int_equal(get(&set, "link/z_tenants")->link.vlan_filtering, 1);
+	o = get(&set, "link/vmbr0.10");
+	assert_int_equal(o->link.vid, 10);
+	assert_int_equal(o->link.vlan_protocol, ZONE_ETH_P_8021AD);
+	assert_string_equal(o->link.master, "z_tenants");
+	assert_int_equal(get(&set, "brproto/vmbr0")->brproto.vlan_protocol, ZONE_ETH_P_8021AD);
+	o = get(&set, "link/z_tenants.101");
+	assert_string_equal(o->link.link, "z_tenants");
+	assert_int_equal(o->link.vlan_protocol, ZONE_ETH_P_8021Q);
+	assert_string_equal(o->link.master, "acme");
+	/* the untagged vnet is reached through the veth pair */
+	assert_string_equal(get(&set, "link/pr_tenants")->link.master, "shared");
+	assert_string_equal(get(&set, "link/ln_tenants")->link.master, "z_tenants");
+	/* zone-wide objects are shown under the zone bridge's name */
+	assert_string_equal(get(&set, "link/vmbr0.10")->vnet, "z_tenants");
+	sdnd_objset_clear(&set);
+	free_config(cfg);
+}
+
+/* isolate-ports and vlanaware reach the vnet bridge of any zone type. */
+static void test_vnet_flags(void **state)
+{
+	struct zone_config *cfg = new_config(1, 1);
+	struct sdnd_objset set = { 0 };
+	struct zone_local_addr addr = { .ip = ip("192.0.2.1"), .mtu = 1500 };
+	struct zone_env env = { .node = "pve1", .addrs = &addr, .n_addrs = 1 };
+
+	make_zone(&cfg->zones[0], "lab", ZONE_VXLAN, 0, peers3, NULL);
+	make_vnet(&cfg->vnets[0], "web", "lab", 100, NULL, NULL, 0);
+	cfg->vnets[0].isolate_ports = true;
+	cfg->vnets[0].vlanaware = true;
+	assert_int_equal(zone_expand(cfg, &env, &set), 0);
+	assert_true(get(&set, "link/web")->link.isolate_ports);
+	assert_int_equal(get(&set, "link/web")->link.vlan_filtering, 1);
+	assert_int_equal(get(&set, "vids/vxlan_web")->vids.r[1].hi, 4094);
+	sdnd_objset_clear(&set);
+	free_config(cfg);
+}
+
 static void test_expand_is_deterministic(void **state)
 {
 	static const struct subnet_spec subnets[] = { { "10.5.0.0/24", "10.5.0.1" } };
@@ -499,6 +662,9 @@ int main(void)
 		cmocka_unit_test(test_nodes_filter),
 		cmocka_unit_test(test_long_vnet_name),
 		cmocka_unit_test(test_expand_is_deterministic),
+		cmocka_unit_test(test_vlan_zone),
+		cmocka_unit_test(test_qinq_zone),
+		cmocka_unit_test(test_vnet_flags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

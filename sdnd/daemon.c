@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
+#include "sdnd/api.h"
 #include "sdnd/log.h"
 #include "sdnd/state.h"
 #include "sdnd/util.h"
@@ -21,7 +22,7 @@
 #define DEBOUNCE_MS 5
 #define RELOAD_DEBOUNCE_MS 50
 
-enum { EV_SIGNAL, EV_NETLINK, EV_INOTIFY, EV_DEBOUNCE, EV_RESYNC, EV_RELOAD, EV_RETRY };
+enum { EV_SIGNAL, EV_NETLINK, EV_INOTIFY, EV_DEBOUNCE, EV_RESYNC, EV_RELOAD, EV_RETRY, EV_API };
 
 int sdnd_lock(const char *state_dir, bool write_pid, pid_t *ret_pid)
 {
@@ -87,6 +88,7 @@ struct daemon {
 	int epfd, sfd, ifd, t_debounce, t_resync, t_reload, t_retry;
 	char *cfg_dir, *cfg_base;
 	unsigned int resync_s;
+	struct sdnd_api *api;
 };
 
 static void set_resync(struct daemon *d)
@@ -142,6 +144,15 @@ static void reload(struct daemon *d, const char *why)
 	}
 }
 
+/* The API committed a new generation. */
+static void api_applied(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	set_resync(d);
+	reconcile(d);
+}
+
 static int add_fd(int epfd, int fd, uint32_t id)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = id };
@@ -174,13 +185,17 @@ static int loop(struct daemon *d)
 {
 	for (;;) {
 		struct epoll_event evs[8];
-		int n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs), -1), i;
+		int n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs),
+				   d->api ? sdnd_api_timeout_ms(d->api) : -1), i;
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		/* the API's connection timeouts */
+		if (n == 0 && d->api)
+			sdnd_api_run(d->api);
 		for (i = 0; i < n; i++) {
 			struct signalfd_siginfo si;
 			uint64_t before;
@@ -214,6 +229,9 @@ static int loop(struct daemon *d)
 			case EV_RETRY:
 				drain(d->t_retry);
 				reconcile(d);
+				break;
+			case EV_API:
+				sdnd_api_run(d->api);
 				break;
 			case EV_RESYNC:
 				drain(d->t_resync);
@@ -326,6 +344,23 @@ int sdnd_daemon_run(const struct sdnd_daemon_opts *opts)
 		goto out;
 	}
 
+	{
+		struct sdnd_api_hooks hooks = { .rec = &d.rec, .config_path = opts->config,
+						.ctx = &d, .applied = api_applied };
+		_cleanup_free_ char *sock = NULL;
+
+		if (!opts->socket && asprintf(&sock, "%s/sdnd.sock", opts->state_dir) < 0)
+			goto out;
+		r = sdnd_api_start(&d.api, opts->socket ? opts->socket : sock,
+				   opts->group ? opts->group : "sdnd", &hooks);
+		if (r < 0) {
+			log_err("control API on %s: %s", opts->socket ? opts->socket : sock,
+				strerror(-r));
+			goto out;
+		}
+		if (add_fd(d.epfd, sdnd_api_fd(d.api), EV_API) < 0)
+			goto out;
+	}
 	log_info("sdnd %s starting: config %s, state %s", SDND_VERSION, opts->config,
 		 opts->state_dir);
 	if (sdnd_rec_load(&d.rec, opts->config, NULL) == 0)
@@ -352,6 +387,7 @@ out:
 		close(d.t_reload);
 	if (d.t_retry >= 0)
 		close(d.t_retry);
+	sdnd_api_stop(d.api);
 	sdnd_rec_free(&d.rec);
 	return ret;
 }

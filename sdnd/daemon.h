@@ -10,6 +10,8 @@ struct sdnd_daemon_opts {
 	const char *node;
 	unsigned int resync_interval;   /* 0: from the document */
 	int event_buf;                  /* event socket receive buffer, bytes */
+	const char *socket;             /* control API socket; NULL: <state_dir>/sdnd.sock */
+	const char *group;              /* group allowed on the API besides root */
 	bool foreground;
 };
 

@@ -34,6 +34,9 @@ static void usage(FILE *f)
 		"  -f, --foreground         stay in the foreground and log to stderr\n"
 		"  -d, --debug              log debug messages (implies --foreground)\n"
 		"      --syslog             log to syslog even in the foreground\n"
+		"      --socket PATH        control API socket (default STATE-DIR/sdnd.sock)\n"
+		"      --group NAME         group allowed on the control API besides root\n"
+		"                           (default sdnd; the socket is mode 0660)\n"
 		"      --event-buffer BYTES receive buffer for kernel events (default 8 MiB);\n"
 		"                           when the kernel drops events, sdnd re-reads everything\n"
 		"      --json               plan/apply: print JSON\n"
@@ -64,6 +67,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		{ "syslog", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "event-buffer", required_argument, NULL, 'E' },
+		{ "socket", required_argument, NULL, 'L' },
+		{ "group", required_argument, NULL, 'G' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -110,6 +115,12 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case 'f':
 			c->d.foreground = true;
+			break;
+		case 'L':
+			c->d.socket = optarg;
+			break;
+		case 'G':
+			c->d.group = optarg;
 			break;
 		case 'd':
 			c->debug = true;

@@ -83,6 +83,7 @@ void sdnd_rec_free(struct sdnd_reconciler *rec)
 	free(rec->st);
 	free(rec->conflicts);
 	free(rec->config_path);
+	free(rec->config_text);
 	free(rec->status_path);
 	sdnd_cache_free(&rec->cache);
 	sdnd_owner_free(&rec->owner);
@@ -118,20 +119,29 @@ static int read_file(const char *path, char **ret_buf, size_t *ret_len)
 	return 0;
 }
 
-int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err)
+void sdnd_generation_free(struct sdnd_generation *g)
 {
-	struct zone_errors errs = { 0 };
-	struct zone_config *cfg = NULL;
-	struct sdnd_objset want = { 0 };
-	_cleanup_free_ char *buf = NULL;
+	zone_config_free(g->cfg);
+	sdnd_objset_clear(&g->want);
+	free(g->text);
+	memset(g, 0, sizeof(*g));
+}
+
+static void hash_text(const char *buf, size_t len, char *out)
+{
+	snprintf(out, 17, "%08x%08x", sdnd_hash(buf, len), sdnd_hash(buf, len / 2));
+}
+
+int sdnd_rec_prepare(struct sdnd_reconciler *rec, const char *buf, size_t len, const char *name,
+		     struct sdnd_generation *ret, struct zone_errors *errs)
+{
+	struct sdnd_generation g = { 0 };
 	char host[ZONE_NODE_NAME_MAX + 1] = "localhost";
 	struct zone_env env;
-	struct sdnd_objstate *st;
-	size_t len = 0, i;
 	int r;
 
-	if (rec->cache.stale)
-		sdnd_cache_dump(&rec->cache, &rec->nl);
+	if (rec->cache.stale && sdnd_cache_dump(&rec->cache, &rec->nl) == 0)
+		rec->n_resyncs++;
 	if (*rec->node)
 		sdnd_strlcpy(host, rec->node, sizeof(host));
 	else
@@ -139,6 +149,97 @@ int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err)
 	r = sdnd_cache_env(&rec->cache, host, &env);
 	if (r < 0)
 		return r;
+	r = zone_parse(buf, len, name, &env, &g.cfg, errs);
+	if (r < 0)
+		return r;
+	r = zone_expand(g.cfg, &env, &g.want);
+	if (r == 0) {
+		g.text = malloc(len + 2);
+		if (!g.text)
+			r = -ENOMEM;
+	}
+	if (r < 0) {
+		sdnd_generation_free(&g);
+		return r;
+	}
+	/* kept as it will be written to the file: ending with a newline */
+	memcpy(g.text, buf, len);
+	if (!len || buf[len - 1] != '\n')
+		g.text[len++] = '\n';
+	g.text[len] = '\0';
+	g.len = len;
+	hash_text(g.text, len, g.hash);
+	*ret = g;
+	return 0;
+}
+
+int sdnd_rec_commit(struct sdnd_reconciler *rec, struct sdnd_generation *g)
+{
+	struct sdnd_objstate *st = calloc(g->want.n ? g->want.n : 1, sizeof(*st));
+	bool brports = false;
+	size_t i;
+
+	if (!st)
+		return -ENOMEM;
+	for (i = 0; i < g->want.n; i++) {
+		st[i].state = SDND_STATE_PENDING;
+		/* bridge port state (VLANs, flags) is read only when the configuration needs it */
+		brports |= g->want.objs[i].kind == SDND_KIND_VIDS ||
+			   (g->want.objs[i].kind == SDND_KIND_BRIDGE &&
+			    g->want.objs[i].link.isolate_ports);
+	}
+	if (brports && !rec->cache.want_brports)
+		rec->cache.stale = true;
+	rec->cache.want_brports = brports;
+
+	zone_config_free(rec->cfg);
+	sdnd_objset_clear(&rec->want);
+	free(rec->st);
+	free(rec->config_text);
+	rec->cfg = TAKE_PTR(g->cfg);
+	rec->want = g->want;
+	memset(&g->want, 0, sizeof(g->want));
+	rec->config_text = TAKE_PTR(g->text);
+	rec->config_len = g->len;
+	rec->st = st;
+	rec->generation++;
+	memcpy(rec->config_hash, g->hash, sizeof(rec->config_hash));
+	rec->last_load_error[0] = '\0';
+	rec->fresh = true;
+	sdnd_generation_free(g);
+	return 0;
+}
+
+/* Keep the errors of a rejected document for the status file, and print or log them. */
+static void record_load_errors(struct sdnd_reconciler *rec, const char *name,
+			       const struct zone_errors *errs, FILE *err)
+{
+	size_t off = 0, i;
+
+	rec->last_load_error[0] = '\0';
+	for (i = 0; i < errs->n; i++) {
+		if (err)
+			fprintf(err, "%s\n", errs->msgs[i]);
+		else
+			log_err("%s", errs->msgs[i]);
+		if (off < sizeof(rec->last_load_error))
+			off += (size_t)snprintf(rec->last_load_error + off,
+						sizeof(rec->last_load_error) - off, "%s%s", i ? "; " : "",
+						errs->msgs[i]);
+	}
+	if (!err)
+		log_err("%s rejected (%zu error%s); keeping the running configuration", name,
+			errs->n, errs->n == 1 ? "" : "s");
+}
+
+int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err)
+{
+	struct zone_errors errs = { 0 };
+	struct sdnd_generation g = { 0 };
+	_cleanup_free_ char *buf = NULL;
+	char hash[17];
+	size_t len = 0;
+	int r;
 
 	r = read_file(path, &buf, &len);
 	if (r < 0) {
@@ -150,70 +251,27 @@ int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err)
 			log_err("%s; keeping the running configuration", rec->last_load_error);
 		return r;
 	}
-	r = zone_parse(buf, len, path, &env, &cfg, &errs);
-	if (r < 0) {
-		size_t off = 0;
-
+	/* the same document again (a touch, an editor saving unchanged): nothing to do */
+	hash_text(buf, len, hash);
+	if (rec->cfg && !strcmp(hash, rec->config_hash) && rec->config_len == len &&
+	    !memcmp(rec->config_text, buf, len)) {
 		rec->last_load_error[0] = '\0';
-		for (i = 0; i < errs.n; i++) {
-			if (err)
-				fprintf(err, "%s\n", errs.msgs[i]);
-			else
-				log_err("%s", errs.msgs[i]);
-			if (off < sizeof(rec->last_load_error))
-				off += (size_t)snprintf(rec->last_load_error + off,
-							sizeof(rec->last_load_error) - off, "%s%s",
-							i ? "; " : "", errs.msgs[i]);
-		}
-		if (!err)
-			log_err("%s rejected (%zu error%s); keeping the running configuration",
-				path, errs.n, errs.n == 1 ? "" : "s");
+		return 0;
+	}
+	r = sdnd_rec_prepare(rec, buf, len, path, &g, &errs);
+	if (r < 0) {
+		record_load_errors(rec, path, &errs, err);
 		zone_errors_clear(&errs);
 		return r;
 	}
-	r = zone_expand(cfg, &env, &want);
+	r = sdnd_rec_commit(rec, &g);
 	if (r < 0)
-		goto fail;
-	st = calloc(want.n ? want.n : 1, sizeof(*st));
-	if (!st) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	for (i = 0; i < want.n; i++)
-		st[i].state = SDND_STATE_PENDING;
-	/* bridge port state (VLANs, flags) is read only when the configuration needs it */
-	{
-		bool brports = false;
-
-		for (i = 0; i < want.n; i++)
-			brports |= want.objs[i].kind == SDND_KIND_VIDS ||
-				   (want.objs[i].kind == SDND_KIND_BRIDGE &&
-				    want.objs[i].link.isolate_ports);
-		if (brports && !rec->cache.want_brports)
-			rec->cache.stale = true;
-		rec->cache.want_brports = brports;
-	}
-
-	zone_config_free(rec->cfg);
-	sdnd_objset_clear(&rec->want);
-	free(rec->st);
-	rec->cfg = cfg;
-	rec->want = want;
-	rec->st = st;
-	rec->generation++;
-	snprintf(rec->config_hash, sizeof(rec->config_hash), "%08x%08x", sdnd_hash(buf, len),
-		 sdnd_hash(buf, len / 2));
-	rec->last_load_error[0] = '\0';
-	rec->fresh = true;
+		return r;
 	if (path != rec->config_path) {
 		free(rec->config_path);
 		rec->config_path = strdup(path);
 	}
 	return 0;
-fail:
-	zone_config_free(cfg);
-	sdnd_objset_clear(&want);
-	return r;
 }
 
 int sdnd_rec_plan(struct sdnd_reconciler *rec, struct sdnd_plan *ret_plan)
@@ -536,6 +594,17 @@ int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms)
 	rec->fresh = false;
 	rec->last_reconcile_ms = wall_ms();
 	rec->last_run_us = sdnd_now_us() - t0;
+	if (executed) {
+		static const uint64_t bounds_us[SDND_LATENCY_BUCKETS] = {
+			1000, 5000, 10000, 25000, 50000, 100000, 250000, 1000000
+		};
+
+		for (i = 0; i < SDND_LATENCY_BUCKETS; i++)
+			if (rec->last_run_us <= bounds_us[i])
+				rec->apply_buckets[i]++;
+		rec->apply_count++;
+		rec->apply_sum_us += rec->last_run_us;
+	}
 	if (resync)
 		rec->last_resync_us = rec->last_run_us;
 	if (ret_next_ms)
@@ -543,15 +612,12 @@ int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms)
 	return bad;
 }
 
-int sdnd_rec_write_status(struct sdnd_reconciler *rec)
+struct json_object *sdnd_rec_status_json(const struct sdnd_reconciler *rec)
 {
 	struct json_object *root, *objs, *counts, *conf;
 	unsigned int by_state[_SDND_STATE_MAX] = { 0 };
 	size_t i;
-	int r;
 
-	if (!rec->status_path)
-		return 0;
 	root = json_object_new_object();
 	objs = json_object_new_array_ext((int)rec->want.n);
 	json_object_object_add(root, "node",
@@ -615,6 +681,17 @@ int sdnd_rec_write_status(struct sdnd_reconciler *rec)
 			       json_object_new_int64((int64_t)rec->nl.n_errors));
 	json_object_object_add(counts, "enobufs", json_object_new_int64((int64_t)rec->nl.n_enobufs));
 	json_object_object_add(root, "counters", counts);
+	return root;
+}
+
+int sdnd_rec_write_status(struct sdnd_reconciler *rec)
+{
+	struct json_object *root;
+	int r;
+
+	if (!rec->status_path)
+		return 0;
+	root = sdnd_rec_status_json(rec);
 	r = sdnd_write_atomic(rec->status_path,
 			      json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 								   JSON_C_TO_STRING_SPACED));

@@ -37,6 +37,8 @@ struct sdnd_reconciler {
 	struct sdnd_owner owner;
 	char node[ZONE_NODE_NAME_MAX + 1];  /* --node, or "" for the document's / hostname */
 	char *config_path;
+	char *config_text;                  /* the running document, as it was read */
+	size_t config_len;
 	char *status_path;                  /* NULL: no status file */
 	struct zone_config *cfg;            /* running generation; NULL before the first */
 	uint64_t generation;                /* accepted documents since start */
@@ -50,6 +52,10 @@ struct sdnd_reconciler {
 	uint64_t last_reconcile_ms;         /* wall clock of the last run */
 	uint64_t last_run_us;               /* duration of the last run */
 	uint64_t last_resync_us;            /* duration of the last run that re-dumped the kernel */
+	/* runs that changed something: a cumulative histogram by duration, for /metrics */
+#define SDND_LATENCY_BUCKETS 8               /* 1, 5, 10, 25, 50, 100, 250, 1000 ms */
+	uint64_t apply_buckets[SDND_LATENCY_BUCKETS];
+	uint64_t apply_count, apply_sum_us;
 	unsigned int last_changes;          /* actions executed by the last run */
 	bool fresh;                         /* a generation was loaded since the last run */
 	bool quiet;                         /* don't log each action (plan/apply --once print) */
@@ -65,6 +71,25 @@ void sdnd_rec_free(struct sdnd_reconciler *rec);
  * logged). 0, -EINVAL for a rejected document, or -errno.
  */
 int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err);
+/* A validated, expanded document that is not running yet. */
+struct sdnd_generation {
+	struct zone_config *cfg;
+	struct sdnd_objset want;
+	char *text;
+	size_t len;
+	char hash[17];
+};
+
+/*
+ * Validate buf (named name in messages) against this node and expand it. Touches nothing that
+ * runs. 0, or -EINVAL with every problem in errs, or -errno.
+ */
+int sdnd_rec_prepare(struct sdnd_reconciler *rec, const char *buf, size_t len, const char *name,
+		     struct sdnd_generation *ret, struct zone_errors *errs);
+/* Make a prepared generation the running one (consumes g). 0 or -ENOMEM. */
+int sdnd_rec_commit(struct sdnd_reconciler *rec, struct sdnd_generation *g);
+void sdnd_generation_free(struct sdnd_generation *g);
+
 /* Compute the plan for the running generation against the kernel (dumped again if stale). */
 int sdnd_rec_plan(struct sdnd_reconciler *rec, struct sdnd_plan *ret_plan);
 /*
@@ -73,6 +98,8 @@ int sdnd_rec_plan(struct sdnd_reconciler *rec, struct sdnd_plan *ret_plan);
  */
 int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms);
 int sdnd_rec_write_status(struct sdnd_reconciler *rec);
+/* The status document (as written to status.json and served at /v1/status). */
+struct json_object *sdnd_rec_status_json(const struct sdnd_reconciler *rec);
 uint64_t sdnd_now_ms(void);
 uint64_t sdnd_now_us(void);
 

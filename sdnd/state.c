@@ -28,7 +28,8 @@ int sdnd_write_atomic(const char *path, const char *text)
 		}
 		off += (size_t)n;
 	}
-	if (!r && write(fd, "\n", 1) != 1)
+	/* text files end with a newline */
+	if (!r && (!len || text[len - 1] != '\n') && write(fd, "\n", 1) != 1)
 		r = -errno;
 	close(fd);
 	if (!r && rename(tmp, path) < 0)

@@ -4,7 +4,8 @@
 #define SDND_STATE_H
 
 /*
- * Write text to path through a temporary file and rename(2): readers see the old or the new
+ * Write text (and a final newline if it has none) to path through a temporary file and
+ * rename(2): readers see the old or the new
  * file, never a part, and a crash of the daemon loses nothing. There is no fsync: sdnd's state
  * describes kernel objects, which do not outlive the machine either. 0 or -errno.
  */

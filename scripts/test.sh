@@ -30,6 +30,9 @@ echo "=== unit tests"
 echo "=== parser fuzzing (smoke run)"
 bash tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-20}"
 
+echo "=== sdnctl against a stand-in for the API and against the real daemon"
+SDNCTL="$PWD/build/sdnctl" SDND="$PWD/build/sdnd" bash tests/sdnctl/run.sh
+
 echo "=== namespace tests (this host's kernel)"
 SDND="$PWD/build/sdnd" bash tests/netns/run.sh
 

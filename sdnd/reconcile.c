@@ -237,7 +237,6 @@ int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err)
 	struct zone_errors errs = { 0 };
 	struct sdnd_generation g = { 0 };
 	_cleanup_free_ char *buf = NULL;
-	char hash[17];
 	size_t len = 0;
 	int r;
 
@@ -251,12 +250,18 @@ int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err)
 			log_err("%s; keeping the running configuration", rec->last_load_error);
 		return r;
 	}
-	/* the same document again (a touch, an editor saving unchanged): nothing to do */
-	hash_text(buf, len, hash);
-	if (rec->cfg && !strcmp(hash, rec->config_hash) && rec->config_len == len &&
-	    !memcmp(rec->config_text, buf, len)) {
-		rec->last_load_error[0] = '\0';
-		return 0;
+	/*
+	 * The same document again (a touch, an editor saving unchanged, the API's own write): no
+	 * new generation. The running text is kept ending with a newline; compare it so.
+	 */
+	{
+		bool nl = len && buf[len - 1] == '\n';
+
+		if (rec->cfg && rec->config_len == len + !nl &&
+		    !memcmp(rec->config_text, buf, len) && (nl || rec->config_text[len] == '\n')) {
+			rec->last_load_error[0] = '\0';
+			return 0;
+		}
 	}
 	r = sdnd_rec_prepare(rec, buf, len, path, &g, &errs);
 	if (r < 0) {

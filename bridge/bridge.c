@@ -76,9 +76,9 @@ static size_t br_describe(const struct sdnd_action *act, struct sdnd_change *c)
 	    (all || (act->changed & SDND_LINK_VLAN_PROTO))) {
 		c[n].attr = "vlan-protocol";
 		snprintf(c[n].from, sizeof(c[n].from), "%s",
-			 h ? (h->vlan_protocol == 0x88a8 ? "802.1ad" : "802.1q") : "");
+			 h ? sdnd_vlan_proto_name(h->vlan_protocol) : "");
 		snprintf(c[n].to, sizeof(c[n].to), "%s",
-			 w->vlan_protocol == 0x88a8 ? "802.1ad" : "802.1q");
+			 sdnd_vlan_proto_name(w->vlan_protocol));
 		n++;
 	}
 	return n;

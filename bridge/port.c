@@ -65,11 +65,6 @@ const struct sdnd_kind_ops br_port_ops = {
 	.encode = port_encode,
 };
 
-static const char *proto_name(uint16_t p)
-{
-	return p == 0x88a8 ? "802.1ad" : "802.1q";
-}
-
 /* Pure. */
 static enum sdnd_diff_result proto_diff(const struct sdnd_obj *want, const struct sdnd_obj *have,
 					uint32_t *ret_changed, const char **ret_reason)
@@ -85,11 +80,11 @@ static size_t proto_describe(const struct sdnd_action *act, struct sdnd_change *
 {
 	c[0].attr = "vlan-protocol";
 	snprintf(c[0].from, sizeof(c[0].from), "%s",
-		 act->have ? proto_name(act->have->brproto.vlan_protocol) : "");
+		 act->have ? sdnd_vlan_proto_name(act->have->brproto.vlan_protocol) : "");
 	/* a delete puts back what the bridge had */
 	snprintf(c[0].to, sizeof(c[0].to), "%s",
-		 act->want ? proto_name(act->want->brproto.vlan_protocol) :
-			     proto_name(act->have->brproto.original));
+		 act->want ? sdnd_vlan_proto_name(act->want->brproto.vlan_protocol) :
+			     sdnd_vlan_proto_name(act->have->brproto.original));
 	return 1;
 }
 

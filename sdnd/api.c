@@ -118,8 +118,7 @@ static struct json_object *plan_json(struct sdnd_reconciler *rec, const struct s
 	struct json_object *j;
 	int r;
 
-	if (rec->cache.stale && sdnd_cache_dump(&rec->cache, &rec->nl) == 0)
-		rec->n_resyncs++;
+	sdnd_rec_refresh(rec);
 	r = sdnd_plan_compute(want, &rec->cache, &rec->owner, &plan);
 	if (r < 0) {
 		*ret_err = r;

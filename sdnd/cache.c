@@ -292,15 +292,8 @@ static bool handle_vlan(struct sdnd_cache *c, const struct nlmsghdr *nlh)
 					      (vi->flags & (BRIDGE_VLAN_INFO_PVID |
 							    BRIDGE_VLAN_INFO_UNTAGGED)));
 
-			/* a new PVID displaces the old one */
-			if (f & BRIDGE_VLAN_INFO_PVID) {
-				unsigned int j;
-
-				for (j = 0; j < VLAN_VID_COUNT; j++)
-					map[j] &= (uint8_t)~BRIDGE_VLAN_INFO_PVID;
-			}
 			changed |= map[vid] != f;
-			map[vid] = f;
+			vlan_map_set(map, vid, f);
 		}
 	}
 	return changed;

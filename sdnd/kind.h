@@ -22,6 +22,8 @@ enum sdnd_act_type {
 };
 
 const char *sdnd_act_to_string(enum sdnd_act_type t);
+/* "802.1ad" for ETH_P_8021AD, else "802.1q" (host byte order). */
+const char *sdnd_vlan_proto_name(uint16_t proto);
 
 enum sdnd_diff_result {
 	SDND_DIFF_NONE,

@@ -18,6 +18,11 @@ const char *sdnd_act_to_string(enum sdnd_act_type t)
 	return (unsigned int)t < _SDND_ACT_MAX ? act_names[t] : NULL;
 }
 
+const char *sdnd_vlan_proto_name(uint16_t proto)
+{
+	return proto == 0x88a8 ? "802.1ad" : "802.1q";
+}
+
 static const struct sdnd_kind_ops *const kinds[_SDND_KIND_MAX] = {
 	[SDND_KIND_BRIDGE] = &br_bridge_ops,
 	[SDND_KIND_VXLAN] = &vxlan_link_ops,

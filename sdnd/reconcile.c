@@ -140,8 +140,7 @@ int sdnd_rec_prepare(struct sdnd_reconciler *rec, const char *buf, size_t len, c
 	struct zone_env env;
 	int r;
 
-	if (rec->cache.stale && sdnd_cache_dump(&rec->cache, &rec->nl) == 0)
-		rec->n_resyncs++;
+	sdnd_rec_refresh(rec);
 	if (*rec->node)
 		sdnd_strlcpy(host, rec->node, sizeof(host));
 	else
@@ -279,16 +278,24 @@ int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err)
 	return 0;
 }
 
-int sdnd_rec_plan(struct sdnd_reconciler *rec, struct sdnd_plan *ret_plan)
+int sdnd_rec_refresh(struct sdnd_reconciler *rec)
 {
 	int r;
 
-	if (rec->cache.stale) {
-		r = sdnd_cache_dump(&rec->cache, &rec->nl);
-		if (r < 0)
-			return r;
+	if (!rec->cache.stale)
+		return 0;
+	r = sdnd_cache_dump(&rec->cache, &rec->nl);
+	if (r == 0)
 		rec->n_resyncs++;
-	}
+	return r;
+}
+
+int sdnd_rec_plan(struct sdnd_reconciler *rec, struct sdnd_plan *ret_plan)
+{
+	int r = sdnd_rec_refresh(rec);
+
+	if (r < 0)
+		return r;
 	return sdnd_plan_compute(&rec->want, &rec->cache, &rec->owner, ret_plan);
 }
 
@@ -476,8 +483,7 @@ static int run_group(struct sdnd_reconciler *rec, struct sdnd_action *acts, size
 	/* The kernel queued its notifications before the acks: learn new ifindexes now. */
 	events = rec->cache.n_events;
 	sdnd_cache_read_events(&rec->cache, &rec->nl);
-	if (rec->cache.stale && sdnd_cache_dump(&rec->cache, &rec->nl) == 0)
-		rec->n_resyncs++;
+	sdnd_rec_refresh(rec);
 	group_done(rec, acts, n, b, enc_err, repair, rec->cache.n_events != events, now);
 	snl_batch_free(b);
 	free(b);

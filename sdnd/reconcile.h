@@ -90,6 +90,8 @@ int sdnd_rec_prepare(struct sdnd_reconciler *rec, const char *buf, size_t len, c
 int sdnd_rec_commit(struct sdnd_reconciler *rec, struct sdnd_generation *g);
 void sdnd_generation_free(struct sdnd_generation *g);
 
+/* Re-read the kernel if events were lost or a resync is due (counted). 0 or -errno. */
+int sdnd_rec_refresh(struct sdnd_reconciler *rec);
 /* Compute the plan for the running generation against the kernel (dumped again if stale). */
 int sdnd_rec_plan(struct sdnd_reconciler *rec, struct sdnd_plan *ret_plan);
 /*

@@ -47,22 +47,27 @@ void vlan_vids_from_map(const uint8_t *map, struct sdnd_vids *v)
 	}
 }
 
+void vlan_map_set(uint8_t *map, unsigned int vid, uint8_t f)
+{
+	unsigned int j;
+
+	if (vid >= VLAN_VID_COUNT)
+		return;
+	/* one PVID per port */
+	if (f & BRIDGE_VLAN_INFO_PVID)
+		for (j = 0; j < VLAN_VID_COUNT; j++)
+			map[j] &= (uint8_t)~BRIDGE_VLAN_INFO_PVID;
+	map[vid] = f;
+}
+
 int vlan_vids_add(struct sdnd_vids *v, uint16_t lo, uint16_t hi, uint16_t flags)
 {
 	uint8_t map[VLAN_VID_COUNT];
 	unsigned int vid;
 
 	vlan_vids_to_map(v, map);
-	for (vid = lo; vid <= hi && vid < VLAN_VID_COUNT; vid++) {
-		if (flags & BRIDGE_VLAN_INFO_PVID) {
-			unsigned int j;
-
-			/* one PVID per port */
-			for (j = 0; j < VLAN_VID_COUNT; j++)
-				map[j] &= (uint8_t)~BRIDGE_VLAN_INFO_PVID;
-		}
-		map[vid] = (uint8_t)(VLAN_MAP_PRESENT | (flags & FLAG_MASK));
-	}
+	for (vid = lo; vid <= hi && vid < VLAN_VID_COUNT; vid++)
+		vlan_map_set(map, vid, (uint8_t)(VLAN_MAP_PRESENT | (flags & FLAG_MASK)));
 	vlan_vids_from_map(map, v);
 	return v->overflow ? -E2BIG : 0;
 }

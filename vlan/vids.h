@@ -12,6 +12,8 @@
 /* per-VID map value: VLAN_MAP_PRESENT | BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED */
 #define VLAN_MAP_PRESENT 0x80
 
+/* Set map[vid] to f (0 to remove it); a new PVID displaces the port's old one. */
+void vlan_map_set(uint8_t *map, unsigned int vid, uint8_t f);
 /* Fill map[0..4095] from v's ranges. */
 void vlan_vids_to_map(const struct sdnd_vids *v, uint8_t *map);
 /* Rebuild v's ranges from map (ifname and flags of v are kept); sets overflow when they do not fit. */

@@ -40,11 +40,6 @@ static enum sdnd_diff_result vl_diff(const struct sdnd_obj *want, const struct s
 	return changed ? SDND_DIFF_UPDATE : SDND_DIFF_NONE;
 }
 
-static const char *proto_name(uint16_t p)
-{
-	return p == 0x88a8 ? "802.1ad" : "802.1q";
-}
-
 /* Pure. */
 static size_t vl_describe(const struct sdnd_action *act, struct sdnd_change *c)
 {
@@ -71,8 +66,9 @@ static size_t vl_describe(const struct sdnd_action *act, struct sdnd_change *c)
 	}
 	if (n < SDND_MAX_CHANGES && (all || (act->changed & SDND_LINK_VLAN_PROTO))) {
 		c[n].attr = "protocol";
-		snprintf(c[n].from, sizeof(c[n].from), "%s", h ? proto_name(h->vlan_protocol) : "");
-		snprintf(c[n].to, sizeof(c[n].to), "%s", proto_name(w->vlan_protocol));
+		snprintf(c[n].from, sizeof(c[n].from), "%s",
+			 h ? sdnd_vlan_proto_name(h->vlan_protocol) : "");
+		snprintf(c[n].to, sizeof(c[n].to), "%s", sdnd_vlan_proto_name(w->vlan_protocol));
 		n++;
 	}
 	return n;

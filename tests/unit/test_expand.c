@@ -155,24 +155,6 @@ static struct zone_config *new_config(size_t n_zones, size_t n_vnets)
 	return cfg;
 }
 
-/* Our own destructor: the model's may change under the parser's engineer. */
-static void free_config(struct zone_config *cfg)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->n_zones; i++) {
-		free(cfg->zones[i].peers);
-		free(cfg->zones[i].nodes);
-	}
-	for (i = 0; i < cfg->n_vnets; i++) {
-		free(cfg->vnets[i].alias);
-		free(cfg->vnets[i].subnets);
-	}
-	free(cfg->zones);
-	free(cfg->vnets);
-	free(cfg);
-}
-
 #define ENV(name, ...)                                                                             \
 	static const struct zone_local_addr name##_addrs[] = { __VA_ARGS__ };                      \
 	const struct zone_env name = { .node = "pve1", .addrs = name##_addrs,                      \
@@ -237,7 +219,7 @@ static void test_simple_zone(void **state)
 	assert_int_equal(o->fwd.value, 1);
 
 	sdnd_objset_clear(&out);
-	free_config(cfg);
+	zone_config_free(cfg);
 }
 
 /* A vnet with no subnet gateway gets no address and no forwarding; zone mtu is applied. */
@@ -263,7 +245,7 @@ static void test_simple_zone_no_gateway(void **state)
 	assert_string_equal(get(&out, "fwd/b/4")->vnet, "b");
 
 	sdnd_objset_clear(&out);
-	free_config(cfg);
+	zone_config_free(cfg);
 }
 
 /*
@@ -324,7 +306,7 @@ static void test_vxlan_zone(void **state)
 	assert_string_equal(sdnd_ip_str(&o->fdb.dst, buf), "192.0.2.3");
 
 	sdnd_objset_clear(&out);
-	free_config(cfg);
+	zone_config_free(cfg);
 }
 
 /* IPv6 underlay: the overhead is 70 bytes and the FDB destinations are IPv6. */
@@ -357,7 +339,7 @@ static void test_vxlan_zone_ipv6(void **state)
 	assert_int_equal(o->fdb.dst.family, AF_INET6);
 
 	sdnd_objset_clear(&out);
-	free_config(cfg);
+	zone_config_free(cfg);
 }
 
 /* MTU: 1450 when the local address's interface MTU is unknown; the zone's mtu wins when set. */
@@ -392,7 +374,7 @@ static void test_vxlan_mtu(void **state)
 	assert_null(sdnd_objset_find(&out, "fdb/vxlan_a/00:00:00:00:00:00/192.0.2.1"));
 	sdnd_objset_clear(&out);
 
-	free_config(cfg);
+	zone_config_free(cfg);
 }
 
 /* A zone restricted to other nodes expands to nothing here; one naming us does expand. */
@@ -424,7 +406,7 @@ static void test_nodes_filter(void **state)
 						 "link/z", NULL });
 	sdnd_objset_clear(&out);
 
-	free_config(cfg);
+	zone_config_free(cfg);
 }
 
 /* vnet names too long for "vxlan_<vnet>" use "vx_<first 7>_<4 hex of FNV-1a>". */
@@ -461,7 +443,7 @@ static void test_long_vnet_name(void **state)
 	assert_int_equal(out.n, 2 * 4); /* bridge, vxlan, two FDB entries each */
 
 	sdnd_objset_clear(&out);
-	free_config(cfg);
+	zone_config_free(cfg);
 }
 
 /* Pure: the same model expands to the same objects, byte for byte. */
@@ -560,7 +542,7 @@ static void test_vlan_zone(void **state)
 	assert_int_equal(o->kind, SDND_KIND_VETH_PEER);
 	assert_string_equal(o->link.master, "vmbr1v300");
 	sdnd_objset_clear(&set);
-	free_config(cfg);
+	zone_config_free(cfg);
 }
 
 static void test_qinq_zone(void **state)
@@ -603,7 +585,7 @@ static void test_qinq_zone(void **state)
 	/* zone-wide objects are shown under the zone bridge's name */
 	assert_string_equal(get(&set, "link/vmbr0.10")->vnet, "z_tenants");
 	sdnd_objset_clear(&set);
-	free_config(cfg);
+	zone_config_free(cfg);
 }
 
 /* isolate-ports and vlanaware reach the vnet bridge of any zone type. */
@@ -623,7 +605,7 @@ static void test_vnet_flags(void **state)
 	assert_int_equal(get(&set, "link/web")->link.vlan_filtering, 1);
 	assert_int_equal(get(&set, "vids/vxlan_web")->vids.r[1].hi, 4094);
 	sdnd_objset_clear(&set);
-	free_config(cfg);
+	zone_config_free(cfg);
 }
 
 static void test_expand_is_deterministic(void **state)
@@ -648,7 +630,7 @@ static void test_expand_is_deterministic(void **state)
 	}
 	sdnd_objset_clear(&a);
 	sdnd_objset_clear(&b);
-	free_config(cfg);
+	zone_config_free(cfg);
 }
 
 int main(void)

@@ -3,6 +3,8 @@
 
 #include <grp.h>
 #include <microhttpd.h>
+#include <netdb.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -12,11 +14,20 @@
 #include "sdnd/state.h"
 #include "sdnd/util.h"
 
-struct sdnd_api {
+/* One listening socket: the unix socket, or the optional TCP one. */
+struct listener {
+	struct sdnd_api *api;
 	struct MHD_Daemon *mhd;
 	int fd;
+	bool tcp;                       /* clients authenticate with the bearer token */
+};
+
+struct sdnd_api {
+	struct listener unix_l, tcp_l;
+	int epfd;                       /* both listeners' epoll fds */
 	char *path;
 	gid_t gid;                      /* the group allowed besides root; (gid_t)-1: none */
+	char *token;                    /* the TCP listener's bearer token */
 	struct sdnd_api_hooks hooks;
 };
 
@@ -26,6 +37,7 @@ struct req {
 	size_t len, cap;
 	bool too_big;
 	bool allowed;
+	bool unauthenticated;           /* TCP: no or a wrong bearer token */
 };
 
 /* Is the peer root, or in the API's group (primary or supplementary)? */
@@ -63,8 +75,9 @@ static bool peer_allowed(const struct sdnd_api *api, int fd)
 	return false;
 }
 
-static enum MHD_Result respond(struct MHD_Connection *c, unsigned int code, const char *type,
-			       const char *body, const char *etag)
+static enum MHD_Result respond_full(struct MHD_Connection *c, unsigned int code,
+				    const char *type, const char *body, const char *etag,
+				    const char *allow)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
 								 MHD_RESPMEM_MUST_COPY);
@@ -75,11 +88,19 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned int code, cons
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (etag)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
-	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, PUT");
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (code == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
 	ret = MHD_queue_response(c, code, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned int code, const char *type,
+			       const char *body, const char *etag)
+{
+	return respond_full(c, code, type, body, etag, NULL);
 }
 
 /* Respond with a JSON object (consumed). */
@@ -87,10 +108,24 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned int code,
 				    struct json_object *j, const char *etag)
 {
 	enum MHD_Result r = respond(c, code, "application/json",
-				    json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
-								      JSON_C_TO_STRING_SPACED),
+				    json_object_to_json_string_ext(j, SDND_JSON_FLAGS),
 				    etag);
 
+	json_object_put(j);
+	return r;
+}
+
+static enum MHD_Result respond_405(struct MHD_Connection *c, const char *allow)
+{
+	struct json_object *j = json_object_new_object();
+	char msg[64];
+	enum MHD_Result r;
+
+	snprintf(msg, sizeof(msg), "use %s", allow);
+	json_object_object_add(j, "error", json_object_new_string(msg));
+	r = respond_full(c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json",
+			 json_object_to_json_string_ext(j, SDND_JSON_FLAGS),
+			 NULL, allow);
 	json_object_put(j);
 	return r;
 }
@@ -119,7 +154,7 @@ static struct json_object *plan_json(struct sdnd_reconciler *rec, const struct s
 	int r;
 
 	sdnd_rec_refresh(rec);
-	r = sdnd_plan_compute(want, &rec->cache, &rec->owner, &plan);
+	r = sdnd_plan_compute(want, &rec->atts, &rec->cache, &rec->owner, &plan);
 	if (r < 0) {
 		*ret_err = r;
 		return NULL;
@@ -205,21 +240,28 @@ static enum MHD_Result get_metrics(struct MHD_Connection *c, const struct sdnd_r
 	return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4", b ? b : "", NULL);
 }
 
-static bool acceptable_type(struct MHD_Connection *c)
+/* A request without Content-Type, or with one of ok[0..n). */
+static bool type_in(struct MHD_Connection *c, const char *const *ok, size_t n)
 {
 	const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_CONTENT_TYPE);
-	static const char *const ok[] = { "application/yaml", "application/x-yaml", "text/yaml",
-					  "application/json", "text/plain" };
 	size_t i;
 
 	if (!t)
 		return true;
-	for (i = 0; i < ARRAY_SIZE(ok); i++)
+	for (i = 0; i < n; i++)
 		if (!strncasecmp(t, ok[i], strlen(ok[i])) &&
 		    (!t[strlen(ok[i])] || t[strlen(ok[i])] == ';'))
 			return true;
 	return false;
+}
+
+static bool acceptable_type(struct MHD_Connection *c)
+{
+	static const char *const ok[] = { "application/yaml", "application/x-yaml", "text/yaml",
+					  "application/json", "text/plain" };
+
+	return type_in(c, ok, ARRAY_SIZE(ok));
 }
 
 static enum MHD_Result put_config(struct sdnd_api *api, struct MHD_Connection *c,
@@ -311,6 +353,157 @@ static enum MHD_Result put_config(struct sdnd_api *api, struct MHD_Connection *c
 	return respond_json(c, MHD_HTTP_OK, j, etag);
 }
 
+/* Does the running configuration allow attachment a here? 0, or an HTTP code with why. */
+static unsigned int attach_conflict(const struct sdnd_reconciler *rec, const struct sdnd_attach *a,
+				    char *where, size_t where_size, char *msg, size_t msg_size)
+{
+	const struct sdnd_obj *br;
+	char key[SDND_KEY_MAX];
+	size_t i;
+
+	snprintf(key, sizeof(key), "link/%s", a->vnet);
+	br = sdnd_objset_find(&rec->want, key);
+	if (!br || br->kind != SDND_KIND_BRIDGE || strcmp(br->vnet, a->vnet)) {
+		bool elsewhere = false;
+
+		for (i = 0; rec->cfg && i < rec->cfg->n_vnets; i++)
+			elsewhere |= !strcmp(rec->cfg->vnets[i].name, a->vnet);
+		snprintf(where, where_size, "vnet");
+		snprintf(msg, msg_size, elsewhere ? "vnet %s does not exist on node %s (its zone's "
+						    "nodes leave this node out)" :
+						    "vnet %s does not exist on node %s",
+			 a->vnet, rec->cfg ? rec->cfg->node : rec->node);
+		return MHD_HTTP_CONFLICT;
+	}
+	if ((a->vlan || *a->trunks) && !br->link.vlan_filtering) {
+		snprintf(where, where_size, a->vlan ? "vlan" : "trunks");
+		snprintf(msg, msg_size, "vnet %s is not vlanaware: its guests cannot choose VLANs "
+					"(set vlanaware: true on the vnet, or leave out vlan and "
+					"trunks)", a->vnet);
+		return MHD_HTTP_CONFLICT;
+	}
+	snprintf(key, sizeof(key), "link/%s", a->ifname);
+	if (sdnd_objset_find(&rec->want, key) || sdnd_owner_get(&rec->owner, key)) {
+		snprintf(where, where_size, "ifname");
+		snprintf(msg, msg_size, "%s is one of sdnd's own devices, not a guest's interface",
+			 a->ifname);
+		return MHD_HTTP_CONFLICT;
+	}
+	return 0;
+}
+
+static enum MHD_Result attachment_json(struct MHD_Connection *c, unsigned int code,
+				       const struct sdnd_attach *a)
+{
+	return respond_json(c, code, sdnd_attach_to_json(a, true), NULL);
+}
+
+static enum MHD_Result put_attachment(struct sdnd_api *api, struct MHD_Connection *c,
+				      const char *ifname, struct req *rq)
+{
+	static const char *const json_types[] = { "application/json" };
+	struct sdnd_reconciler *rec = api->hooks.rec;
+	enum json_tokener_error jerr = json_tokener_success;
+	struct sdnd_attach a, old;
+	struct json_object *body;
+	char where[32], msg[320];
+	unsigned int code;
+	bool existed;
+	int r;
+
+	if (rq->too_big)
+		return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+				     "the request is larger than 4 MiB", NULL);
+	if (!type_in(c, json_types, ARRAY_SIZE(json_types)))
+		return respond_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				     "send the attachment as application/json", "Content-Type");
+	body = json_tokener_parse_verbose(rq->body ? rq->body : "", &jerr);
+	if (!body || jerr != json_tokener_success) {
+		json_object_put(body);
+		snprintf(msg, sizeof(msg), "the body is not JSON: %s",
+			 json_tokener_error_desc(jerr != json_tokener_success ?
+							 jerr : json_tokener_error_parse_eof));
+		return respond_error(c, MHD_HTTP_BAD_REQUEST, msg, "body");
+	}
+	r = sdnd_attach_from_json(body, ifname, &a, where, sizeof(where), msg, sizeof(msg));
+	json_object_put(body);
+	if (r < 0)
+		return respond_error(c, MHD_HTTP_BAD_REQUEST, msg, where);
+	if (a.vlan || *a.trunks) {
+		struct sdnd_vids v;
+
+		if (sdnd_attach_vids(&a, &v) < 0)
+			return respond_error(c, MHD_HTTP_BAD_REQUEST,
+					     "too many separate VLAN ranges for one port", "trunks");
+	}
+	code = attach_conflict(rec, &a, where, sizeof(where), msg, sizeof(msg));
+	if (code)
+		return respond_error(c, code, msg, where);
+	existed = sdnd_attachments_find(&rec->atts, a.ifname) != NULL;
+	if (existed)
+		old = *sdnd_attachments_find(&rec->atts, a.ifname);
+	r = sdnd_attachments_put(&rec->atts, &a);
+	if (r == 0)
+		r = sdnd_attachments_save(&rec->atts);
+	if (r < 0) {
+		/* what is on disk and what runs stay the same */
+		if (existed)
+			sdnd_attachments_put(&rec->atts, &old);
+		else
+			sdnd_attachments_del(&rec->atts, a.ifname, NULL);
+		return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, strerror(-r),
+				     rec->atts.path);
+	}
+	if (!existed || !sdnd_attach_same(&old, &a)) {
+		log_info("control API: attach %s to vnet %s%s%s", a.ifname, a.vnet,
+			 *a.owner ? " for " : "", a.owner);
+		/* a change of configuration, not drift */
+		rec->fresh = true;
+	}
+	api->hooks.applied(api->hooks.ctx);
+	return attachment_json(c, existed ? MHD_HTTP_OK : MHD_HTTP_CREATED,
+			       sdnd_attachments_find(&rec->atts, a.ifname));
+}
+
+static enum MHD_Result attachment(struct sdnd_api *api, struct MHD_Connection *c,
+				  const char *ifname, const char *method, struct req *rq)
+{
+	struct sdnd_reconciler *rec = api->hooks.rec;
+	struct sdnd_attach *a = sdnd_attachments_find(&rec->atts, ifname);
+	struct sdnd_attach old;
+	const struct sdnd_link *l;
+	char msg[96];
+	int r;
+
+	if (!strcmp(method, MHD_HTTP_METHOD_PUT))
+		return put_attachment(api, c, ifname, rq);
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_DELETE))
+		return respond_405(c, "GET, PUT, DELETE");
+	if (!a) {
+		snprintf(msg, sizeof(msg), "no attachment for %s", ifname);
+		return respond_error(c, MHD_HTTP_NOT_FOUND, msg, "ifname");
+	}
+	if (!strcmp(method, MHD_HTTP_METHOD_GET))
+		return attachment_json(c, MHD_HTTP_OK, a);
+	old = *a;
+	sdnd_attachments_del(&rec->atts, ifname, NULL);
+	r = sdnd_attachments_save(&rec->atts);
+	if (r < 0) {
+		sdnd_attachments_put(&rec->atts, &old);
+		return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, strerror(-r),
+				     rec->atts.path);
+	}
+	log_info("control API: detach %s from vnet %s", old.ifname, old.vnet);
+	l = sdnd_cache_link(&rec->cache, old.ifname);
+	if (l && sdnd_attachments_unplug(&rec->atts, old.ifname, old.vnet, l->ifindex) < 0)
+		log_err("%s: cannot remember to unplug it: %s", old.ifname, strerror(ENOMEM));
+	rec->fresh = true;
+	api->hooks.applied(api->hooks.ctx);
+	old.state = SDND_ATTACH_DETACHED;
+	old.msg[0] = '\0';
+	return attachment_json(c, MHD_HTTP_OK, &old);
+}
+
 static enum MHD_Result route(struct sdnd_api *api, struct MHD_Connection *c, const char *url,
 			     const char *method, struct req *rq)
 {
@@ -322,12 +515,12 @@ static enum MHD_Result route(struct sdnd_api *api, struct MHD_Connection *c, con
 
 	if (!strcmp(url, "/v1/status")) {
 		if (!get)
-			return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET", NULL);
+			return respond_405(c, "GET");
 		return respond_json(c, MHD_HTTP_OK, sdnd_rec_status_json(rec), NULL);
 	}
 	if (!strcmp(url, "/v1/plan")) {
 		if (!get)
-			return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET", NULL);
+			return respond_405(c, "GET");
 		j = plan_json(rec, &rec->want, &r);
 		if (!j)
 			return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, strerror(-r), NULL);
@@ -337,26 +530,53 @@ static enum MHD_Result route(struct sdnd_api *api, struct MHD_Connection *c, con
 		if (put)
 			return put_config(api, c, rq);
 		if (!get)
-			return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET or PUT", NULL);
+			return respond_405(c, "GET, PUT");
 		if (!rec->config_text)
 			return respond_error(c, MHD_HTTP_NOT_FOUND, "no configuration is running",
 					     NULL);
 		etag_of(rec, etag, sizeof(etag));
 		return respond(c, MHD_HTTP_OK, "application/yaml", rec->config_text, etag);
 	}
+	if (!strcmp(url, "/v1/attachments")) {
+		if (!get)
+			return respond_405(c, "GET");
+		j = json_object_new_object();
+		sdnd_rec_attachments_json(rec, j);
+		return respond_json(c, MHD_HTTP_OK, j, NULL);
+	}
+	if (!strncmp(url, "/v1/attachments/", 16))
+		return attachment(api, c, url + 16, method, rq);
 	if (!strcmp(url, "/metrics")) {
 		if (!get)
-			return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET", NULL);
+			return respond_405(c, "GET");
 		return get_metrics(c, rec);
 	}
 	return respond_error(c, MHD_HTTP_NOT_FOUND, "no such resource", url);
+}
+
+/* Constant-time comparison of a presented token with the expected one. */
+static bool token_ok(const char *expected, const char *header)
+{
+	size_t n, m, i;
+	unsigned char d;
+
+	if (!header || strncasecmp(header, "Bearer ", 7))
+		return false;
+	header += 7;
+	n = strlen(expected);
+	m = strlen(header);
+	d = n != m;
+	for (i = 0; i < n; i++)
+		d |= (unsigned char)(expected[i] ^ header[i < m ? i : 0]);
+	return !d;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_size, void **con_cls)
 {
-	struct sdnd_api *api = cls;
+	struct listener *li = cls;
+	struct sdnd_api *api = li->api;
 	struct req *rq = *con_cls;
 
 	if (!rq) {
@@ -366,13 +586,22 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		rq = calloc(1, sizeof(*rq));
 		if (!rq)
 			return MHD_NO;
-		rq->allowed = ci && peer_allowed(api, ci->connect_fd);
+		if (li->tcp) {
+			rq->allowed = token_ok(api->token,
+					       MHD_lookup_connection_value(
+						       c, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_AUTHORIZATION));
+			rq->unauthenticated = !rq->allowed;
+		} else {
+			rq->allowed = ci && peer_allowed(api, ci->connect_fd);
+		}
 		*con_cls = rq;
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (rq->len + *upload_size > SDND_API_MAX_BODY) {
-			rq->too_big = true;
+		/* a refused client's body is not kept */
+		if (!rq->allowed || rq->len + *upload_size > SDND_API_MAX_BODY) {
+			rq->too_big = rq->allowed;
 		} else if (sdnd_grow(&rq->body, &rq->cap, rq->len + *upload_size + 1, 1) == 0) {
 			memcpy(rq->body + rq->len, upload, *upload_size);
 			rq->len += *upload_size;
@@ -381,6 +610,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (rq->unauthenticated)
+		return respond_error(c, MHD_HTTP_UNAUTHORIZED,
+				     "authentication required: send the bearer token of the "
+				     "daemon's --token-file",
+				     NULL);
 	if (!rq->allowed)
 		return respond_error(c, MHD_HTTP_FORBIDDEN,
 				     "permission denied: the control API is for root and group sdnd",
@@ -399,86 +633,214 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-int sdnd_api_start(struct sdnd_api **ret, const char *socket_path, const char *group,
+/* Serve fd (listening) with libmicrohttpd in epoll mode, and watch its epoll fd in api->epfd. */
+static int listener_start(struct sdnd_api *api, struct listener *li, int fd, bool tcp)
+{
+	const union MHD_DaemonInfo *di;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = li };
+
+	li->api = api;
+	li->tcp = tcp;
+	li->fd = fd;
+	li->mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, handle, li,
+				   MHD_OPTION_LISTEN_SOCKET, fd,
+				   MHD_OPTION_NOTIFY_COMPLETED, completed, api,
+				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+				   MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64, MHD_OPTION_END);
+	di = li->mhd ? MHD_get_daemon_info(li->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	if (!di)
+		return -EIO;
+	if (epoll_ctl(api->epfd, EPOLL_CTL_ADD, di->epoll_fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * The bearer token: the first line of path, which must be a regular file of root's that
+ * nobody else can read, with at least 16 characters.
+ */
+static int read_token(const char *path, char **ret)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	char line[512];
+	struct stat st;
+	size_t n;
+
+	if (!f)
+		return -errno;
+	if (fstat(fileno(f), &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077)) {
+		log_err("%s: the token file must be a regular file owned by root, mode 0600 or "
+			"stricter", path);
+		return -EPERM;
+	}
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		line[--n] = '\0';
+	if (n < 16) {
+		log_err("%s: the token must have at least 16 characters", path);
+		return -EINVAL;
+	}
+	*ret = strdup(line);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* A listening TCP socket on "HOST:PORT" or "[V6]:PORT". */
+static int tcp_listen(const char *spec)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	_cleanup_free_ char *host = strdup(spec);
+	struct addrinfo *res = NULL;
+	char *port;
+	int fd, one = 1, r;
+
+	if (!host)
+		return -ENOMEM;
+	port = strrchr(host, ':');
+	if (!port || port == host || !port[1])
+		return -EINVAL;
+	*port++ = '\0';
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	r = getaddrinfo(host, port, &hints, &res);
+	if (r)
+		return r == EAI_SYSTEM ? -errno : -EADDRNOTAVAIL;
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 64) < 0) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(res);
+		return r;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+int sdnd_api_start(struct sdnd_api **ret, const struct sdnd_api_opts *opts,
 		   const struct sdnd_api_hooks *hooks)
 {
 	struct sdnd_api *api = calloc(1, sizeof(*api));
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const struct group *gr = group ? getgrnam(group) : NULL;
-	const union MHD_DaemonInfo *di;
-	int r;
+	const struct group *gr = opts->group ? getgrnam(opts->group) : NULL;
+	int fd = -1, r;
 
 	if (!api)
 		return -ENOMEM;
-	api->fd = -1;
+	api->unix_l.fd = api->tcp_l.fd = -1;
 	api->hooks = *hooks;
 	api->gid = gr ? gr->gr_gid : (gid_t)-1;
-	if (strlen(socket_path) >= sizeof(sa.sun_path)) {
-		r = -ENAMETOOLONG;
-		goto fail;
-	}
-	strcpy(sa.sun_path, socket_path);
-	api->path = strdup(socket_path);
-	api->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (!api->path || api->fd < 0) {
-		r = api->path ? -errno : -ENOMEM;
-		goto fail;
-	}
-	unlink(socket_path);
-	if (bind(api->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(socket_path, 0660) < 0 ||
-	    chown(socket_path, 0, gr ? gr->gr_gid : 0) < 0 || listen(api->fd, 64) < 0) {
+	api->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (api->epfd < 0) {
 		r = -errno;
 		goto fail;
 	}
-	api->mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, handle, api,
-				    MHD_OPTION_LISTEN_SOCKET, api->fd,
-				    MHD_OPTION_NOTIFY_COMPLETED, completed, api,
-				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-				    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64, MHD_OPTION_END);
-	di = api->mhd ? MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
-	if (!di) {
-		r = -EIO;
+	if (strlen(opts->socket) >= sizeof(sa.sun_path)) {
+		r = -ENAMETOOLONG;
 		goto fail;
+	}
+	strcpy(sa.sun_path, opts->socket);
+	api->path = strdup(opts->socket);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (!api->path || fd < 0) {
+		r = api->path ? -errno : -ENOMEM;
+		goto fail;
+	}
+	unlink(opts->socket);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(opts->socket, 0660) < 0 ||
+	    chown(opts->socket, 0, gr ? gr->gr_gid : 0) < 0 || listen(fd, 64) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	r = listener_start(api, &api->unix_l, TAKE_FD(fd), false);
+	if (r < 0)
+		goto fail;
+	if (opts->listen) {
+		if (!opts->token_file) {
+			log_err("--listen %s needs --token-file: the TCP listener only serves "
+				"clients with the bearer token", opts->listen);
+			r = -EINVAL;
+			goto fail;
+		}
+		r = read_token(opts->token_file, &api->token);
+		if (r < 0) {
+			log_err("--token-file %s: %s", opts->token_file, strerror(-r));
+			goto fail;
+		}
+		fd = tcp_listen(opts->listen);
+		if (fd < 0) {
+			r = fd;
+			log_err("--listen %s: %s", opts->listen, strerror(-r));
+			goto fail;
+		}
+		r = listener_start(api, &api->tcp_l, TAKE_FD(fd), true);
+		if (r < 0)
+			goto fail;
 	}
 	*ret = api;
 	return 0;
 fail:
+	if (fd >= 0)
+		close(fd);
 	sdnd_api_stop(api);
 	return r;
 }
 
 int sdnd_api_fd(const struct sdnd_api *api)
 {
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-
-	return di ? di->epoll_fd : -1;
+	return api->epfd;
 }
 
 void sdnd_api_run(struct sdnd_api *api)
 {
-	MHD_run(api->mhd);
+	MHD_run(api->unix_l.mhd);
+	if (api->tcp_l.mhd)
+		MHD_run(api->tcp_l.mhd);
+}
+
+static int listener_timeout_ms(const struct listener *li)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+
+	if (!li->mhd || MHD_get_timeout(li->mhd, &t) != MHD_YES)
+		return -1;
+	return t > 60000 ? 60000 : (int)t;
 }
 
 int sdnd_api_timeout_ms(struct sdnd_api *api)
 {
-	MHD_UNSIGNED_LONG_LONG t;
+	int a = listener_timeout_ms(&api->unix_l), b = listener_timeout_ms(&api->tcp_l);
 
-	if (MHD_get_timeout(api->mhd, &t) != MHD_YES)
-		return -1;
-	return t > 60000 ? 60000 : (int)t;
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
+static void listener_stop(struct listener *li)
+{
+	if (li->mhd)
+		MHD_stop_daemon(li->mhd);
+	else if (li->fd >= 0)
+		close(li->fd);
 }
 
 void sdnd_api_stop(struct sdnd_api *api)
 {
 	if (!api)
 		return;
-	if (api->mhd)
-		MHD_stop_daemon(api->mhd);
-	else if (api->fd >= 0)
-		close(api->fd);
+	listener_stop(&api->unix_l);
+	listener_stop(&api->tcp_l);
+	if (api->epfd >= 0)
+		close(api->epfd);
 	if (api->path)
 		unlink(api->path);
 	free(api->path);
+	free(api->token);
 	free(api);
 }

@@ -16,16 +16,24 @@ struct sdnd_api_hooks {
 	struct sdnd_reconciler *rec;
 	const char *config_path;        /* where PUT /v1/config writes the document */
 	void *ctx;
-	/* a new generation was committed: reconcile now */
+	/* a new generation or attachment was committed: reconcile now (before answering) */
 	void (*applied)(void *ctx);
 };
 
+struct sdnd_api_opts {
+	const char *socket;             /* the unix socket's path */
+	const char *group;              /* allowed besides root, if the group exists */
+	const char *listen;             /* optional TCP listener, "HOST:PORT"; NULL: none */
+	const char *token_file;         /* its bearer token (root's, mode 0600); required with it */
+};
+
 /*
- * Listen on socket_path (mode 0660, group group if it exists, else root's). Returns 0 or -errno.
+ * Listen on the unix socket (mode 0660, root and the group if it exists) and, if asked, on TCP
+ * for clients presenting the bearer token. Returns 0 or -errno (logged).
  */
-int sdnd_api_start(struct sdnd_api **ret, const char *socket_path, const char *group,
+int sdnd_api_start(struct sdnd_api **ret, const struct sdnd_api_opts *opts,
 		   const struct sdnd_api_hooks *hooks);
-/* The file descriptor to watch for readability (an epoll fd of libmicrohttpd's). */
+/* The file descriptor to watch for readability (an epoll fd over libmicrohttpd's). */
 int sdnd_api_fd(const struct sdnd_api *api);
 /* Serve whatever is ready; call when the fd is readable and after timeouts. */
 void sdnd_api_run(struct sdnd_api *api);

@@ -156,10 +156,44 @@ static void parse_af_spec(const struct nlattr *spec, struct sdnd_link *l)
 	}
 }
 
+/* A bridge port's flags from IFLA_PROTINFO or IFLA_INFO_SLAVE_DATA (both IFLA_BRPORT_*). */
+static void parse_brport(const struct nlattr *nest, int *isolated, int *learning)
+{
+	const struct nlattr *a;
+
+	*isolated = *learning = 0;
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_payload_len(a) < 1)
+			continue;
+		if (mnl_attr_get_type(a) == IFLA_BRPORT_ISOLATED)
+			*isolated = mnl_attr_get_u8(a);
+		else if (mnl_attr_get_type(a) == IFLA_BRPORT_LEARNING)
+			*learning = mnl_attr_get_u8(a);
+	}
+}
+
+/* A port's flags from IFLA_PROTINFO; they are kept on the port's link in the cache. */
+static bool handle_protinfo(struct sdnd_cache *c, int ifindex, const struct nlattr *pi)
+{
+	struct sdnd_obj *o;
+	int iso, learn;
+
+	if (!sdnd_cache_link_by_index(c, ifindex))
+		return false;
+	o = &c->links.objs[c->by_ifindex[ifindex] - 1];
+	parse_brport(pi, &iso, &learn);
+	if (o->link.brport_isolated == iso && o->link.brport_learning == learn)
+		return false;
+	o->link.brport_isolated = iso;
+	o->link.brport_learning = learn;
+	return true;
+}
+
 static void parse_linkinfo(const struct nlattr *li, struct sdnd_link *l)
 {
-	const struct nlattr *a, *data = NULL;
+	const struct nlattr *a, *data = NULL, *slave = NULL;
 	const struct sdnd_kind_ops *ops;
+	bool bridge_port = false;
 
 	mnl_attr_for_each_nested(a, li) {
 		if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
@@ -167,29 +201,17 @@ static void parse_linkinfo(const struct nlattr *li, struct sdnd_link *l)
 			sdnd_strlcpy(l->kind, mnl_attr_get_str(a), sizeof(l->kind));
 		else if (mnl_attr_get_type(a) == IFLA_INFO_DATA)
 			data = a;
+		else if (mnl_attr_get_type(a) == IFLA_INFO_SLAVE_KIND &&
+			 mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			bridge_port = !strcmp(mnl_attr_get_str(a), "bridge");
+		else if (mnl_attr_get_type(a) == IFLA_INFO_SLAVE_DATA)
+			slave = a;
 	}
 	ops = sdnd_kind_by_info_kind(l->kind);
 	if (ops && data)
 		ops->parse_info(data, l);
-}
-
-/* A port's flags from IFLA_PROTINFO; they are kept on the port's link in the cache. */
-static bool handle_protinfo(struct sdnd_cache *c, int ifindex, const struct nlattr *pi)
-{
-	const struct nlattr *a;
-	struct sdnd_obj *o;
-	int iso = 0;
-
-	if (!sdnd_cache_link_by_index(c, ifindex))
-		return false;
-	o = &c->links.objs[c->by_ifindex[ifindex] - 1];
-	mnl_attr_for_each_nested(a, pi)
-		if (mnl_attr_get_type(a) == IFLA_BRPORT_ISOLATED && mnl_attr_get_payload_len(a) >= 1)
-			iso = mnl_attr_get_u8(a);
-	if (o->link.brport_isolated == iso)
-		return false;
-	o->link.brport_isolated = iso;
-	return true;
+	if (bridge_port && slave)
+		parse_brport(slave, &l->brport_isolated, &l->brport_learning);
 }
 
 /*
@@ -329,7 +351,7 @@ static bool handle_link(struct sdnd_cache *c, const struct nlmsghdr *nlh)
 	l->ifindex = ifi->ifi_index;
 	l->up = ifi->ifi_flags & IFF_UP;
 	l->fwd4 = l->fwd6 = -1;
-	l->brport_isolated = -1;
+	l->brport_isolated = l->brport_learning = -1;
 	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
 		switch (mnl_attr_get_type(a)) {
 		case IFLA_IFNAME:
@@ -364,12 +386,16 @@ static bool handle_link(struct sdnd_cache *c, const struct nlmsghdr *nlh)
 		return false;
 	o.kind = sdnd_kind_from_info_kind(l->kind);
 	sdnd_obj_key(&o);
-	/* port flags come in AF_BRIDGE messages: keep what they said while it is still a port */
+	/* without slave data, port flags come only in AF_BRIDGE messages: keep what they said
+	 * while it is still a port */
 	{
 		const struct sdnd_link *old = sdnd_cache_link_by_index(c, ifi->ifi_index);
 
-		if (old && old->master_ifindex == l->master_ifindex && l->master_ifindex)
+		if (old && old->master_ifindex == l->master_ifindex && l->master_ifindex &&
+		    l->brport_isolated < 0) {
 			l->brport_isolated = old->brport_isolated;
+			l->brport_learning = old->brport_learning;
+		}
 	}
 
 	/* A rename leaves a tombstone under the old name. */
@@ -429,12 +455,17 @@ static bool handle_addr(struct sdnd_cache *c, const struct nlmsghdr *nlh)
 	return upsert(&c->addrs, &o, NULL);
 }
 
+/*
+ * Bridge FDB entries sdnd may own: a VXLAN device's remote entries (with a destination), and
+ * static entries on bridge ports (an attachment's MAC). Learned entries are not kept.
+ */
 static bool handle_neigh(struct sdnd_cache *c, const struct nlmsghdr *nlh)
 {
 	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *a, *mac = NULL, *dst = NULL;
 	const struct sdnd_link *l;
 	struct sdnd_obj o = { .kind = SDND_KIND_FDB };
+	bool master = false;
 	size_t dlen;
 
 	if (ndm->ndm_family != AF_BRIDGE)
@@ -444,17 +475,28 @@ static bool handle_neigh(struct sdnd_cache *c, const struct nlmsghdr *nlh)
 			mac = a;
 		else if (mnl_attr_get_type(a) == NDA_DST)
 			dst = a;
+		else if (mnl_attr_get_type(a) == NDA_MASTER)
+			master = true;
+		else if (mnl_attr_get_type(a) == NDA_VLAN && mnl_attr_get_payload_len(a) >= 2)
+			o.fdb.vid = mnl_attr_get_u16(a);
 	}
-	if (!mac || !dst)
-		return false;
 	l = sdnd_cache_link_by_index(c, ndm->ndm_ifindex);
-	dlen = mnl_attr_get_payload_len(dst);
-	if (!l || (dlen != 4 && dlen != 16))
+	if (!mac || !l)
 		return false;
 	sdnd_strlcpy(o.fdb.ifname, l->ifname, sizeof(o.fdb.ifname));
 	memcpy(o.fdb.mac, mnl_attr_get_payload(mac), 6);
-	o.fdb.dst.family = dlen == 4 ? AF_INET : AF_INET6;
-	memcpy(o.fdb.dst.addr, mnl_attr_get_payload(dst), dlen);
+	if (!dst) {
+		if (!master || ndm->ndm_state != NUD_NOARP)
+			return false;
+		o.kind = SDND_KIND_SFDB;
+	} else {
+		dlen = mnl_attr_get_payload_len(dst);
+		if (dlen != 4 && dlen != 16)
+			return false;
+		o.fdb.vid = 0;
+		o.fdb.dst.family = dlen == 4 ? AF_INET : AF_INET6;
+		memcpy(o.fdb.dst.addr, mnl_attr_get_payload(dst), dlen);
+	}
 	sdnd_obj_key(&o);
 	if (nlh->nlmsg_type == RTM_DELNEIGH)
 		return remove_key(&c->fdbs, o.key);

@@ -13,7 +13,7 @@
 struct sdnd_cache {
 	struct sdnd_objset links;    /* "link/<ifname>"; deleted or renamed ones are tombstones */
 	struct sdnd_objset addrs;
-	struct sdnd_objset fdbs;     /* only entries with a remote destination */
+	struct sdnd_objset fdbs;     /* entries with a remote destination; static port entries */
 	uint32_t *by_ifindex;        /* ifindex -> index in links + 1 */
 	size_t n_by_ifindex;
 	uint8_t **vids;              /* ifindex -> per-VID map (vlan/vids.h), NULL when none */

@@ -351,11 +351,13 @@ int sdnd_daemon_run(const struct sdnd_daemon_opts *opts)
 
 		if (!opts->socket && asprintf(&sock, "%s/sdnd.sock", opts->state_dir) < 0)
 			goto out;
-		r = sdnd_api_start(&d.api, opts->socket ? opts->socket : sock,
-				   opts->group ? opts->group : "sdnd", &hooks);
+		struct sdnd_api_opts ao = { .socket = opts->socket ? opts->socket : sock,
+					    .group = opts->group ? opts->group : "sdnd",
+					    .listen = opts->listen, .token_file = opts->token_file };
+
+		r = sdnd_api_start(&d.api, &ao, &hooks);
 		if (r < 0) {
-			log_err("control API on %s: %s", opts->socket ? opts->socket : sock,
-				strerror(-r));
+			log_err("control API on %s: %s", ao.socket, strerror(-r));
 			goto out;
 		}
 		if (add_fd(d.epfd, sdnd_api_fd(d.api), EV_API) < 0)

@@ -12,6 +12,8 @@ struct sdnd_daemon_opts {
 	int event_buf;                  /* event socket receive buffer, bytes */
 	const char *socket;             /* control API socket; NULL: <state_dir>/sdnd.sock */
 	const char *group;              /* group allowed on the API besides root */
+	const char *listen;             /* optional TCP listener of the API, "HOST:PORT" */
+	const char *token_file;         /* its bearer token */
 	bool foreground;
 };
 

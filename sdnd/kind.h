@@ -117,6 +117,7 @@ extern const struct sdnd_kind_ops br_veth_ops;
 extern const struct sdnd_kind_ops br_veth_peer_ops;
 extern const struct sdnd_kind_ops br_port_ops;
 extern const struct sdnd_kind_ops br_proto_ops;
+extern const struct sdnd_kind_ops br_sfdb_ops;
 
 /* The table of every kind, indexed by enum sdnd_kind. */
 const struct sdnd_kind_ops *sdnd_kind_ops(enum sdnd_kind k);

@@ -35,6 +35,7 @@ static const struct sdnd_kind_ops *const kinds[_SDND_KIND_MAX] = {
 	[SDND_KIND_VIDS] = &vlan_vids_ops,
 	[SDND_KIND_PORT] = &br_port_ops,
 	[SDND_KIND_BRPROTO] = &br_proto_ops,
+	[SDND_KIND_SFDB] = &br_sfdb_ops,
 };
 
 const struct sdnd_kind_ops *sdnd_kind_ops(enum sdnd_kind k)

@@ -37,6 +37,10 @@ static void usage(FILE *f)
 		"      --socket PATH        control API socket (default STATE-DIR/sdnd.sock)\n"
 		"      --group NAME         group allowed on the control API besides root\n"
 		"                           (default sdnd; the socket is mode 0660)\n"
+		"      --listen HOST:PORT   also serve the control API on TCP (off by default),\n"
+		"                           only to clients sending the bearer token\n"
+		"      --token-file FILE    that token: the first line of FILE, at least 16\n"
+		"                           characters; FILE owned by root, mode 0600\n"
 		"      --event-buffer BYTES receive buffer for kernel events (default 8 MiB);\n"
 		"                           when the kernel drops events, sdnd re-reads everything\n"
 		"      --json               plan/apply: print JSON\n"
@@ -69,6 +73,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		{ "event-buffer", required_argument, NULL, 'E' },
 		{ "socket", required_argument, NULL, 'L' },
 		{ "group", required_argument, NULL, 'G' },
+		{ "listen", required_argument, NULL, 'T' },
+		{ "token-file", required_argument, NULL, 'K' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -122,6 +128,17 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case 'G':
 			c->d.group = optarg;
 			break;
+		case 'T':
+			if (!strchr(optarg, ':')) {
+				fprintf(stderr, "sdnd: --listen: \"%s\" is not HOST:PORT (e.g. "
+						"192.0.2.1:8787 or [2001:db8::1]:8787)\n", optarg);
+				return -EINVAL;
+			}
+			c->d.listen = optarg;
+			break;
+		case 'K':
+			c->d.token_file = optarg;
+			break;
 		case 'd':
 			c->debug = true;
 			c->d.foreground = true;
@@ -145,6 +162,11 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			usage(stderr);
 			return -EINVAL;
 		}
+	}
+	if (c->d.listen && !c->d.token_file) {
+		fprintf(stderr, "sdnd: --listen needs --token-file: the TCP listener serves only "
+				"clients sending the token\n");
+		return -EINVAL;
 	}
 	if (optind < argc)
 		c->cmd = argv[optind++];

@@ -15,6 +15,7 @@ static const char *const kind_names[_SDND_KIND_MAX] = {
 	[SDND_KIND_VIDS] = "vids",
 	[SDND_KIND_PORT] = "port",
 	[SDND_KIND_BRPROTO] = "bridge-protocol",
+	[SDND_KIND_SFDB] = "static-fdb",
 };
 
 const char *sdnd_kind_to_string(enum sdnd_kind k)
@@ -76,6 +77,7 @@ const char *sdnd_obj_ifname(const struct sdnd_obj *obj)
 	case SDND_KIND_BRPROTO:
 		return obj->brproto.ifname;
 	case SDND_KIND_FDB:
+	case SDND_KIND_SFDB:
 		return obj->fdb.ifname;
 	case SDND_KIND_ADDR:
 		return obj->addr.ifname;
@@ -116,6 +118,11 @@ void sdnd_obj_key(struct sdnd_obj *obj)
 		snprintf(obj->key, sizeof(obj->key), "fdb/%s/%02x:%02x:%02x:%02x:%02x:%02x/%s",
 			 obj->fdb.ifname, m[0], m[1], m[2], m[3], m[4], m[5],
 			 sdnd_ip_str(&obj->fdb.dst, ip));
+		break;
+	case SDND_KIND_SFDB:
+		m = obj->fdb.mac;
+		snprintf(obj->key, sizeof(obj->key), "sfdb/%s/%02x:%02x:%02x:%02x:%02x:%02x/%u",
+			 obj->fdb.ifname, m[0], m[1], m[2], m[3], m[4], m[5], obj->fdb.vid);
 		break;
 	case SDND_KIND_ADDR:
 		snprintf(obj->key, sizeof(obj->key), "addr/%s/%s/%u", obj->addr.ifname,

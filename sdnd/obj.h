@@ -22,8 +22,10 @@ enum sdnd_kind {
 	SDND_KIND_VETH,          /* a veth pair, created from this end */
 	SDND_KIND_VETH_PEER,     /* the other end: configured once the pair exists */
 	SDND_KIND_VIDS,          /* the VLANs of a bridge port, or of a bridge itself */
-	SDND_KIND_PORT,          /* bridge port flags of a guest's port (isolated) */
+	SDND_KIND_PORT,          /* a guest's port: attachment (master, MTU, up, learning),
+				  * isolation */
 	SDND_KIND_BRPROTO,       /* the VLAN protocol of an uplink bridge that is not sdnd's */
+	SDND_KIND_SFDB,          /* a static forwarding entry on a guest's port */
 	_SDND_KIND_MAX,
 };
 
@@ -55,17 +57,22 @@ struct sdnd_link {
 	/* observed only */
 	int link_ifindex;
 	int brport_isolated;         /* as a bridge port: isolated flag, -1 when unknown */
+	int brport_learning;         /* as a bridge port: learning flag, -1 when unknown */
 	int ifindex;
 	int master_ifindex;
 	char kind[16];               /* IFLA_INFO_KIND, "" when none */
 	int fwd4, fwd6;              /* per-device forwarding; -1 when unknown */
 };
 
-/* A head-end replication entry: frames for mac go to dst through the VXLAN device. */
+/*
+ * A head-end replication entry: frames for mac go to dst through the VXLAN device. As a static
+ * entry (SDND_KIND_SFDB), frames for mac in VLAN vid (0: none) go to the bridge port ifname.
+ */
 struct sdnd_fdb {
 	char ifname[IFNAMSIZ];
 	uint8_t mac[6];
 	struct sdnd_ip dst;
+	uint16_t vid;
 };
 
 /* An address on a device (a subnet gateway). */
@@ -104,10 +111,18 @@ struct sdnd_vids {
 	struct sdnd_vid_range r[SDND_VID_RANGES];
 };
 
-/* Flags of a bridge port sdnd does not own (a guest's tap or veth). */
+/*
+ * A bridge port sdnd does not own (a guest's tap or veth). Wanted for every guest port of an
+ * isolate-ports vnet (isolated only), and for each attachment (everything).
+ */
 struct sdnd_port {
 	char ifname[IFNAMSIZ];
-	int isolated;                /* observed: -1 when unknown */
+	int isolated;                /* wanted: -1 leave as it is; observed: -1 when unknown */
+	bool attached;               /* wanted: master, mtu, up and learning are wanted too */
+	char master[IFNAMSIZ];       /* the vnet bridge; observed: "" when none */
+	uint32_t mtu;                /* wanted: 0 leave as it is */
+	bool up;
+	int learning;                /* observed: -1 when unknown */
 };
 
 /*

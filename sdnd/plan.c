@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "sdnd/plan.h"
 
+#include <linux/if_bridge.h>
+
 #include "sdnd/util.h"
 #include "vlan/vids.h"
 
@@ -277,11 +279,186 @@ static int snapshot_unwanted(const struct sdnd_plan *plan, const struct sdnd_obj
 		const struct sdnd_obj *o = &cache->fdbs.objs[i];
 		static const uint8_t zero[6];
 
-		if (o->gone || memcmp(o->fdb.mac, zero, 6) || sdnd_objset_find(want, o->key) ||
+		if (o->gone || o->kind != SDND_KIND_FDB || memcmp(o->fdb.mac, zero, 6) ||
+		    sdnd_objset_find(want, o->key) ||
 		    !may_prune_on(plan, want, cache, owner, o->fdb.ifname) ||
 		    link_deleted(want, owner, cache, o->fdb.ifname))
 			continue;
 		r = sdnd_objset_add(have, o);
+		if (r < 0 && r != -EEXIST)
+			return r;
+	}
+	return 0;
+}
+
+/* The observed state of a guest port, keyed "port/<ifname>". */
+static void observe_port(const struct sdnd_cache *cache, const struct sdnd_link *l,
+			 struct sdnd_obj *ret)
+{
+	const struct sdnd_link *m = l->master_ifindex ?
+					    sdnd_cache_link_by_index(cache, l->master_ifindex) : NULL;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->kind = SDND_KIND_PORT;
+	sdnd_strlcpy(ret->port.ifname, l->ifname, sizeof(ret->port.ifname));
+	sdnd_strlcpy(ret->port.master, m ? m->ifname : l->master_ifindex ? "?" : "",
+		     sizeof(ret->port.master));
+	ret->port.mtu = l->mtu;
+	ret->port.up = l->up;
+	ret->port.isolated = l->brport_isolated;
+	ret->port.learning = l->brport_learning;
+	sdnd_obj_key(ret);
+}
+
+/* Add a wanted dynamic object and, if given, its observed counterpart. */
+static int add_dyn(struct sdnd_plan *plan, const struct sdnd_obj *w, const struct sdnd_obj *h)
+{
+	int r = sdnd_objset_add(&plan->dyn, w);
+
+	if (r < 0)
+		return r == -EEXIST ? 0 : r;
+	if (!h)
+		return 0;
+	r = sdnd_objset_add(&plan->have, h);
+	return r == -EEXIST ? 0 : r;
+}
+
+/* The vnet bridge an attachment wants, if the vnet is here and can be plugged into now. */
+static const struct sdnd_obj *attach_bridge(const struct sdnd_objset *want,
+					    const struct sdnd_plan *plan, const char *vnet)
+{
+	char key[SDND_KEY_MAX];
+	const struct sdnd_obj *w;
+
+	snprintf(key, sizeof(key), "link/%s", vnet);
+	w = sdnd_objset_find(want, key);
+	if (!w || w->kind != SDND_KIND_BRIDGE || strcmp(w->vnet, vnet) ||
+	    sdnd_plan_vnet_conflicts(plan, vnet))
+		return NULL;
+	return w;
+}
+
+/* Why an attachment cannot be plugged now; NULL when it can (pure). */
+const char *sdnd_plan_attach_blocked(const struct sdnd_attach *a, const struct sdnd_objset *want,
+				     const struct sdnd_cache *cache,
+				     const struct sdnd_owner *owner)
+{
+	const struct sdnd_link *l = sdnd_cache_link(cache, a->ifname);
+	char key[SDND_KEY_MAX];
+
+	snprintf(key, sizeof(key), "link/%s", a->ifname);
+	if (sdnd_objset_find(want, key) || (l && link_owned(owner, l, NULL)))
+		return "the interface is one of sdnd's own devices";
+	if (!l)
+		return "absent";
+	snprintf(key, sizeof(key), "link/%s", a->vnet);
+	if (!sdnd_cache_link(cache, a->vnet) || !sdnd_objset_find(want, key))
+		return "waiting for the vnet's bridge";
+	return NULL;
+}
+
+/*
+ * The attachments whose interface exists: the port plugged into its vnet bridge with the
+ * vnet's MTU, up, its learning flag and the vnet's isolation; its VLANs on a VLAN-aware vnet;
+ * a static FDB entry for its MAC when learning is off. Ports of removed attachments are taken
+ * out of their bridge.
+ */
+static int snapshot_attachments(const struct sdnd_objset *want,
+				const struct sdnd_attachments *atts,
+				const struct sdnd_cache *cache, const struct sdnd_owner *owner,
+				struct sdnd_plan *plan)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; atts && i < atts->n; i++) {
+		const struct sdnd_attach *a = &atts->a[i];
+		const struct sdnd_obj *bw = attach_bridge(want, plan, a->vnet);
+		const struct sdnd_link *l, *br;
+		struct sdnd_obj w = { .kind = SDND_KIND_PORT }, h;
+
+		if (!bw || sdnd_plan_attach_blocked(a, want, cache, owner))
+			continue;
+		l = sdnd_cache_link(cache, a->ifname);
+		br = sdnd_cache_link(cache, a->vnet);
+		sdnd_strlcpy(w.vnet, a->vnet, sizeof(w.vnet));
+		sdnd_strlcpy(w.port.ifname, a->ifname, sizeof(w.port.ifname));
+		sdnd_strlcpy(w.port.master, a->vnet, sizeof(w.port.master));
+		w.port.attached = true;
+		w.port.isolated = bw->link.isolate_ports;
+		w.port.mtu = bw->link.mtu ? bw->link.mtu : br->mtu;
+		w.port.up = true;
+		w.port.learning = a->learning;
+		sdnd_obj_key(&w);
+		observe_port(cache, l, &h);
+		sdnd_strlcpy(h.vnet, a->vnet, sizeof(h.vnet));
+		r = add_dyn(plan, &w, &h);
+		if (r < 0)
+			return r;
+		if (bw->link.vlan_filtering) {
+			struct sdnd_obj v = { .kind = SDND_KIND_VIDS };
+
+			if (sdnd_attach_vids(a, &v.vids) < 0)
+				continue;
+			sdnd_strlcpy(v.vnet, a->vnet, sizeof(v.vnet));
+			sdnd_obj_key(&v);
+			/* the port's VLANs only mean something once it is in the bridge */
+			r = l->master_ifindex == br->ifindex ? snapshot_want(&v, cache, &plan->have) : 0;
+			if (r == 0)
+				r = add_dyn(plan, &v, NULL);
+			if (r < 0)
+				return r;
+		}
+		if (!a->learning && a->has_mac) {
+			struct sdnd_obj f = { .kind = SDND_KIND_SFDB };
+			const struct sdnd_obj *o;
+			struct sdnd_vids v;
+
+			sdnd_strlcpy(f.vnet, a->vnet, sizeof(f.vnet));
+			sdnd_strlcpy(f.fdb.ifname, a->ifname, sizeof(f.fdb.ifname));
+			memcpy(f.fdb.mac, a->mac, 6);
+			/* on a VLAN-aware vnet the entry is for the port's untagged VLAN */
+			if (bw->link.vlan_filtering && sdnd_attach_vids(a, &v) == 0)
+				for (size_t k = 0; k < v.n; k++)
+					if (v.r[k].flags & BRIDGE_VLAN_INFO_PVID)
+						f.fdb.vid = v.r[k].lo;
+			sdnd_obj_key(&f);
+			o = sdnd_objset_find(&cache->fdbs, f.key);
+			r = add_dyn(plan, &f, o && !o->gone ? o : NULL);
+			if (r < 0)
+				return r;
+		}
+	}
+	/* Static entries on ports whose attachment turned learning off: only its own stays. */
+	for (i = 0; atts && i < cache->fdbs.n; i++) {
+		const struct sdnd_obj *o = &cache->fdbs.objs[i];
+		const struct sdnd_attach *a;
+
+		if (o->gone || o->kind != SDND_KIND_SFDB || sdnd_objset_find(&plan->dyn, o->key))
+			continue;
+		char key[SDND_KEY_MAX];
+
+		a = sdnd_attachments_find(atts, o->fdb.ifname);
+		snprintf(key, sizeof(key), "port/%s", o->fdb.ifname);
+		if (!a || a->learning || !sdnd_objset_find(&plan->dyn, key))
+			continue;
+		r = sdnd_objset_add(&plan->have, o);
+		if (r < 0 && r != -EEXIST)
+			return r;
+	}
+	for (i = 0; atts && i < atts->n_unplug; i++) {
+		const struct sdnd_unplug *u = &atts->unplug[i];
+		const struct sdnd_link *l = sdnd_cache_link(cache, u->ifname);
+		const struct sdnd_link *br = sdnd_cache_link(cache, u->bridge);
+		struct sdnd_obj h;
+
+		if (!l || !br || l->master_ifindex != br->ifindex ||
+		    (u->ifindex && u->ifindex != l->ifindex) ||
+		    sdnd_attachments_find(atts, u->ifname))
+			continue;
+		observe_port(cache, l, &h);
+		h.port.attached = true;
+		r = sdnd_objset_add(&plan->have, &h);
 		if (r < 0 && r != -EEXIST)
 			return r;
 	}
@@ -310,7 +487,7 @@ static int snapshot_guest_ports(const struct sdnd_objset *want, const struct sdn
 			continue;
 		for (j = 0; j < cache->links.n; j++) {
 			const struct sdnd_obj *p = &cache->links.objs[j];
-			struct sdnd_obj o = { .kind = SDND_KIND_PORT };
+			struct sdnd_obj o = { .kind = SDND_KIND_PORT }, h;
 
 			if (p->gone || p->link.master_ifindex != br->ifindex ||
 			    sdnd_objset_find(want, p->key))
@@ -319,12 +496,10 @@ static int snapshot_guest_ports(const struct sdnd_objset *want, const struct sdn
 			sdnd_strlcpy(o.vnet, w->vnet, sizeof(o.vnet));
 			o.port.isolated = 1;
 			sdnd_obj_key(&o);
-			r = sdnd_objset_add(&plan->dyn, &o);
-			if (r < 0 && r != -EEXIST)
-				return r;
-			o.port.isolated = p->link.brport_isolated;
-			r = sdnd_objset_add(&plan->have, &o);
-			if (r < 0 && r != -EEXIST)
+			observe_port(cache, &p->link, &h);
+			sdnd_strlcpy(h.vnet, w->vnet, sizeof(h.vnet));
+			r = add_dyn(plan, &o, &h);
+			if (r < 0)
 				return r;
 		}
 	}
@@ -348,8 +523,9 @@ static int cmp_action(const void *x, const void *y)
 	return strcmp(action_obj(a)->key, action_obj(b)->key);
 }
 
-int sdnd_plan_compute(const struct sdnd_objset *want, const struct sdnd_cache *cache,
-		      const struct sdnd_owner *owner, struct sdnd_plan *plan)
+int sdnd_plan_compute(const struct sdnd_objset *want, const struct sdnd_attachments *atts,
+		      const struct sdnd_cache *cache, const struct sdnd_owner *owner,
+		      struct sdnd_plan *plan)
 {
 	size_t i;
 	int r;
@@ -382,6 +558,9 @@ int sdnd_plan_compute(const struct sdnd_objset *want, const struct sdnd_cache *c
 			goto fail;
 	}
 	r = snapshot_unwanted(plan, want, cache, owner, &plan->have);
+	if (r < 0)
+		goto fail;
+	r = snapshot_attachments(want, atts, cache, owner, plan);
 	if (r < 0)
 		goto fail;
 	r = snapshot_guest_ports(want, cache, plan);
@@ -424,18 +603,22 @@ int sdnd_plan_compute(const struct sdnd_objset *want, const struct sdnd_cache *c
 		const char *reason = NULL;
 		uint32_t changed = 0;
 
-		if (h && sdnd_kind_ops(w->kind)->diff(w, h, &changed, &reason) != SDND_DIFF_NONE) {
+		if (!h)
+			r = add_action(plan, SDND_ACT_CREATE, w, NULL, 0, "missing");
+		else if (sdnd_kind_ops(w->kind)->diff(w, h, &changed, &reason) != SDND_DIFF_NONE)
 			r = add_action(plan, SDND_ACT_UPDATE, w, h, changed, reason);
-			if (r < 0)
-				goto fail;
-		}
+		if (r < 0)
+			goto fail;
 	}
 	for (i = 0; i < plan->have.n; i++) {
 		const struct sdnd_obj *h = &plan->have.objs[i];
 
 		if (sdnd_objset_find(want, h->key) || sdnd_objset_find(&plan->dyn, h->key))
 			continue;
-		r = add_action(plan, SDND_ACT_DELETE, NULL, h, 0, "no longer in the configuration");
+		r = add_action(plan, SDND_ACT_DELETE, NULL, h, 0,
+			       h->kind == SDND_KIND_PORT ? "detached" :
+			       h->kind == SDND_KIND_SFDB ? "not the attachment's" :
+							   "no longer in the configuration");
 		if (r < 0)
 			goto fail;
 	}

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
+#include "sdnd/attach.h"
 #include "sdnd/cache.h"
 #include "sdnd/kind.h"
 #include "sdnd/owner.h"
@@ -23,16 +24,25 @@ struct sdnd_plan {
 	struct sdnd_conflict *conflicts;
 	size_t n_conflicts, cap_conflicts;
 	struct sdnd_objset have;      /* snapshot of the observed objects the actions refer to */
-	struct sdnd_objset dyn;       /* wanted objects that follow the kernel: guest port flags */
+	struct sdnd_objset dyn;       /* wanted objects that follow the kernel: guest ports */
 };
 
 /*
- * Compute what turns the kernel (cache) into want, touching only what owner says is sdnd's.
- * Pure: reads cache and owner, writes plan. Actions are sorted: deletes (kind order
- * descending), then creates, replaces and updates (kind order ascending). 0 or -ENOMEM.
+ * Compute what turns the kernel (cache) into want and plugs the attachments (atts, may be
+ * NULL), touching only what owner says is sdnd's. Pure: reads cache and owner, writes plan.
+ * Actions are sorted: deletes (kind order descending), then creates, replaces and updates
+ * (kind order ascending). 0 or -ENOMEM.
  */
-int sdnd_plan_compute(const struct sdnd_objset *want, const struct sdnd_cache *cache,
-		      const struct sdnd_owner *owner, struct sdnd_plan *plan);
+int sdnd_plan_compute(const struct sdnd_objset *want, const struct sdnd_attachments *atts,
+		      const struct sdnd_cache *cache, const struct sdnd_owner *owner,
+		      struct sdnd_plan *plan);
+/*
+ * Why attachment a cannot be plugged now: "absent" when its interface does not exist, else a
+ * sentence; NULL when it can (or its vnet is not here: see the caller). Pure.
+ */
+const char *sdnd_plan_attach_blocked(const struct sdnd_attach *a, const struct sdnd_objset *want,
+				     const struct sdnd_cache *cache,
+				     const struct sdnd_owner *owner);
 void sdnd_plan_free(struct sdnd_plan *plan);
 bool sdnd_plan_vnet_conflicts(const struct sdnd_plan *plan, const char *vnet);
 

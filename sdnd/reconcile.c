@@ -16,6 +16,8 @@
 #define RETRY_RACED_MS 10
 /* Applied this many times without the kernel keeping it: treat as failed and back off. */
 #define MAX_ATTEMPTS 5
+/* ... each within this long of the previous one */
+#define REVERT_WINDOW_MS 100
 /* Plan/apply rounds in one run: a replace or a newly created device may enable more work. */
 #define MAX_ROUNDS 4
 
@@ -53,18 +55,24 @@ static uint64_t wall_ms(void)
 
 int sdnd_rec_init(struct sdnd_reconciler *rec, const char *state_dir, int event_buf)
 {
-	_cleanup_free_ char *owner_path = NULL;
+	_cleanup_free_ char *owner_path = NULL, *att_path = NULL;
 	int r;
 
 	memset(rec, 0, sizeof(*rec));
 	if (state_dir) {
 		if (asprintf(&owner_path, "%s/owned.json", state_dir) < 0 ||
+		    asprintf(&att_path, "%s/attachments.json", state_dir) < 0 ||
 		    asprintf(&rec->status_path, "%s/status.json", state_dir) < 0)
 			return -ENOMEM;
 	}
 	r = sdnd_owner_load(&rec->owner, owner_path);
 	if (r < 0 && r != -EBADMSG)
 		return r;
+	if (att_path) {
+		r = sdnd_attachments_load(&rec->atts, att_path);
+		if (r < 0 && r != -EBADMSG)
+			return r;
+	}
 	r = snl_open(&rec->nl, event_buf);
 	if (r < 0) {
 		log_err("cannot open rtnetlink: %s", strerror(-r));
@@ -87,6 +95,7 @@ void sdnd_rec_free(struct sdnd_reconciler *rec)
 	free(rec->status_path);
 	sdnd_cache_free(&rec->cache);
 	sdnd_owner_free(&rec->owner);
+	sdnd_attachments_free(&rec->atts);
 	snl_close(&rec->nl);
 	memset(rec, 0, sizeof(*rec));
 }
@@ -296,15 +305,72 @@ int sdnd_rec_plan(struct sdnd_reconciler *rec, struct sdnd_plan *ret_plan)
 
 	if (r < 0)
 		return r;
-	return sdnd_plan_compute(&rec->want, &rec->cache, &rec->owner, ret_plan);
+	return sdnd_plan_compute(&rec->want, &rec->atts, &rec->cache, &rec->owner, ret_plan);
 }
 
-/* The state of a wanted object of the generation; NULL for others (e.g. guest port flags). */
+/*
+ * The state of a wanted object: of the generation, or of the attachment a guest port object
+ * serves; NULL for others (the isolation of a port nobody attached).
+ */
 static struct sdnd_objstate *want_state(struct sdnd_reconciler *rec, const struct sdnd_obj *w)
 {
-	if (!w || w < rec->want.objs || w >= rec->want.objs + rec->want.n)
+	struct sdnd_attach *a;
+
+	if (!w)
 		return NULL;
-	return &rec->st[w - rec->want.objs];
+	if (w >= rec->want.objs && w < rec->want.objs + rec->want.n)
+		return &rec->st[w - rec->want.objs];
+	if (w->kind != SDND_KIND_PORT && w->kind != SDND_KIND_VIDS && w->kind != SDND_KIND_SFDB)
+		return NULL;
+	a = sdnd_attachments_find(&rec->atts, sdnd_obj_ifname(w));
+	return a && !strcmp(a->vnet, w->vnet) ? &a->st : NULL;
+}
+
+/* What the operator sees of each attachment after a run. */
+static void attachments_done(struct sdnd_reconciler *rec)
+{
+	size_t i;
+
+	for (i = 0; i < rec->atts.n; i++) {
+		struct sdnd_attach *a = &rec->atts.a[i];
+		const struct sdnd_obj *br;
+		const char *why;
+		char key[SDND_KEY_MAX];
+		size_t c;
+
+		a->msg[0] = '\0';
+		snprintf(key, sizeof(key), "link/%s", a->vnet);
+		br = sdnd_objset_find(&rec->want, key);
+		if (!br || br->kind != SDND_KIND_BRIDGE || strcmp(br->vnet, a->vnet)) {
+			a->state = SDND_ATTACH_ORPHANED;
+			snprintf(a->msg, sizeof(a->msg), "vnet %s is not in this node's configuration",
+				 a->vnet);
+			continue;
+		}
+		for (c = 0; c < rec->n_conflicts; c++)
+			if (!strcmp(rec->conflicts[c].vnet, a->vnet))
+				break;
+		if (c < rec->n_conflicts) {
+			a->state = SDND_ATTACH_FAILED;
+			snprintf(a->msg, sizeof(a->msg), "vnet %s: %s", a->vnet,
+				 rec->conflicts[c].msg);
+			continue;
+		}
+		why = sdnd_plan_attach_blocked(a, &rec->want, &rec->cache, &rec->owner);
+		if (why && !strcmp(why, "absent")) {
+			a->state = SDND_ATTACH_ABSENT;
+			continue;
+		}
+		if (why) {
+			a->state = strstr(why, "waiting") ? SDND_ATTACH_PENDING : SDND_ATTACH_FAILED;
+			snprintf(a->msg, sizeof(a->msg), "%s", why);
+			continue;
+		}
+		a->state = a->st.state == SDND_STATE_IN_SYNC ? SDND_ATTACH_PLUGGED :
+			   a->st.state == SDND_STATE_PENDING ? SDND_ATTACH_PENDING :
+							       SDND_ATTACH_FAILED;
+		snprintf(a->msg, sizeof(a->msg), "%s", a->st.msg);
+	}
 }
 
 static void set_failed(struct sdnd_objstate *s, int err, const char *msg, uint64_t now)
@@ -396,6 +462,8 @@ static void group_done(struct sdnd_reconciler *rec, struct sdnd_action *acts, si
 			if (!rec->quiet)
 				log_info("%s", line);
 			sdnd_owner_del(&rec->owner, o->key);
+			if (o->kind == SDND_KIND_PORT)
+				sdnd_attachments_unplug_done(&rec->atts, o->port.ifname);
 			continue;
 		}
 		log_debug("%s: encode %d, kernel %d%s%s", line, enc, err, *extack ? ": " : "", extack);
@@ -436,7 +504,16 @@ static void group_done(struct sdnd_reconciler *rec, struct sdnd_action *acts, si
 		if (repair)
 			rec->n_repairs++;
 		if (s) {
-			s->attempts++;
+			/*
+			 * Only changes undone right away count as the kernel not keeping them
+			 * (drift now and then is repaired every time), once per run for all
+			 * objects sharing this state.
+			 */
+			if (now > s->last_applied_ms + REVERT_WINDOW_MS)
+				s->attempts = 0;
+			if (now != s->last_applied_ms || !s->attempts)
+				s->attempts++;
+			s->last_applied_ms = now;
 			s->state = SDND_STATE_IN_SYNC;
 			s->msg[0] = '\0';
 			s->err = 0;
@@ -521,6 +598,10 @@ int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms)
 				rec->st[i].state = SDND_STATE_IN_SYNC;
 				rec->st[i].msg[0] = '\0';
 			}
+			for (i = 0; i < rec->atts.n; i++) {
+				rec->atts.a[i].st.state = SDND_STATE_IN_SYNC;
+				rec->atts.a[i].st.msg[0] = '\0';
+			}
 			for (i = 0; i < plan.n; i++) {
 				struct sdnd_objstate *s = want_state(rec, plan.acts[i].want);
 
@@ -528,13 +609,16 @@ int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms)
 					s->state = SDND_STATE_PENDING;
 				} else if (s) {
 					s->state = SDND_STATE_FAILED;
-					snprintf(s->msg, sizeof(s->msg), "%s", s->msg[0] ? s->msg :
-						 "retrying later");
+					if (!s->msg[0])
+						snprintf(s->msg, sizeof(s->msg), "retrying later");
 				}
 			}
 			for (i = 0; i < rec->want.n; i++)
 				if (rec->st[i].state == SDND_STATE_IN_SYNC)
 					rec->st[i].attempts = 0;
+			for (i = 0; i < rec->atts.n; i++)
+				if (rec->atts.a[i].st.state == SDND_STATE_IN_SYNC)
+					rec->atts.a[i].st.attempts = 0;
 			free(rec->conflicts);
 			rec->conflicts = NULL;
 			rec->n_conflicts = plan.n_conflicts;
@@ -599,6 +683,14 @@ int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms)
 		if (rec->st[i].state == SDND_STATE_FAILED && rec->st[i].next_retry_ms &&
 		    (!next || rec->st[i].next_retry_ms < next))
 			next = rec->st[i].next_retry_ms;
+	}
+	attachments_done(rec);
+	for (i = 0; i < rec->atts.n; i++) {
+		const struct sdnd_objstate *s = &rec->atts.a[i].st;
+
+		if (s->state == SDND_STATE_FAILED && s->next_retry_ms &&
+		    (!next || s->next_retry_ms < next))
+			next = s->next_retry_ms;
 	}
 	rec->n_reconciles++;
 	rec->last_changes = executed;
@@ -680,6 +772,7 @@ struct json_object *sdnd_rec_status_json(const struct sdnd_reconciler *rec)
 		json_object_array_add(conf, c);
 	}
 	json_object_object_add(root, "conflicts", conf);
+	sdnd_rec_attachments_json(rec, root);
 	counts = json_object_new_object();
 	json_object_object_add(counts, "reconciles", json_object_new_int64((int64_t)rec->n_reconciles));
 	json_object_object_add(counts, "actions", json_object_new_int64((int64_t)rec->n_actions));
@@ -695,6 +788,25 @@ struct json_object *sdnd_rec_status_json(const struct sdnd_reconciler *rec)
 	return root;
 }
 
+void sdnd_rec_attachments_json(const struct sdnd_reconciler *rec, struct json_object *root)
+{
+	unsigned int by_state[_SDND_ATTACH_STATE_MAX] = { 0 };
+	struct json_object *arr = json_object_new_array_ext((int)rec->atts.n), *sum;
+	size_t i;
+
+	for (i = 0; i < rec->atts.n; i++) {
+		by_state[rec->atts.a[i].state]++;
+		json_object_array_add(arr, sdnd_attach_to_json(&rec->atts.a[i], true));
+	}
+	json_object_object_add(root, "attachments", arr);
+	sum = json_object_new_object();
+	for (i = 0; i < SDND_ATTACH_DETACHED; i++)
+		json_object_object_add(sum,
+				       sdnd_attach_state_to_string((enum sdnd_attach_state)i),
+				       json_object_new_int((int)by_state[i]));
+	json_object_object_add(root, "attachment_summary", sum);
+}
+
 int sdnd_rec_write_status(struct sdnd_reconciler *rec)
 {
 	struct json_object *root;
@@ -704,8 +816,7 @@ int sdnd_rec_write_status(struct sdnd_reconciler *rec)
 		return 0;
 	root = sdnd_rec_status_json(rec);
 	r = sdnd_write_atomic(rec->status_path,
-			      json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-								   JSON_C_TO_STRING_SPACED));
+			      json_object_to_json_string_ext(root, SDND_JSON_FLAGS));
 	json_object_put(root);
 	return r;
 }

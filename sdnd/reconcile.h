@@ -8,28 +8,12 @@
 
 #include <stdint.h>
 
+#include "sdnd/attach.h"
 #include "sdnd/cache.h"
 #include "sdnd/nl.h"
 #include "sdnd/owner.h"
 #include "sdnd/plan.h"
 #include "zones/model.h"
-
-enum sdnd_obj_state {
-	SDND_STATE_IN_SYNC,
-	SDND_STATE_PENDING,
-	SDND_STATE_FAILED,
-	_SDND_STATE_MAX,
-};
-
-const char *sdnd_state_to_string(enum sdnd_obj_state s);
-
-struct sdnd_objstate {
-	enum sdnd_obj_state state;
-	int err;
-	char msg[SNL_EXTACK_MAX + 64];
-	unsigned int attempts;       /* actions applied since it was last seen in sync */
-	uint64_t next_retry_ms;      /* monotonic; 0 = now */
-};
 
 struct sdnd_reconciler {
 	struct snl nl;
@@ -46,6 +30,7 @@ struct sdnd_reconciler {
 	char last_load_error[1024];         /* why the last (re)load was rejected, "" if it was not */
 	struct sdnd_objset want;
 	struct sdnd_objstate *st;           /* parallel to want.objs */
+	struct sdnd_attachments atts;       /* guest ports to plug, from the control API */
 	struct sdnd_conflict *conflicts;    /* of the last plan */
 	size_t n_conflicts;
 	uint64_t n_reconciles, n_actions, n_repairs, n_failures, n_resyncs;
@@ -102,6 +87,8 @@ int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms);
 int sdnd_rec_write_status(struct sdnd_reconciler *rec);
 /* The status document (as written to status.json and served at /v1/status). */
 struct json_object *sdnd_rec_status_json(const struct sdnd_reconciler *rec);
+/* Add "attachments" (every attachment with its state) and "attachment_summary" to root. */
+void sdnd_rec_attachments_json(const struct sdnd_reconciler *rec, struct json_object *root);
 uint64_t sdnd_now_ms(void);
 uint64_t sdnd_now_us(void);
 

@@ -12,6 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* How sdnd writes JSON for people and programs: indented, "/" as it is. */
+#define SDND_JSON_FLAGS                                                                            \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static inline void freep(void *p)

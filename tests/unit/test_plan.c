@@ -394,7 +394,7 @@ static int plan_compute_child(void *arg)
 	struct fx *f = arg;
 	struct sdnd_plan p;
 
-	return sdnd_plan_compute(&f->want, &f->cache, &f->owner, &p) == 0 ? 0 : 1;
+	return sdnd_plan_compute(&f->want, NULL, &f->cache, &f->owner, &p) == 0 ? 0 : 1;
 }
 
 static void compute(struct fx *f)
@@ -404,7 +404,7 @@ static void compute(struct fx *f)
 	f->planned = false;
 	if (!test_survives(plan_compute_child, f, 10))
 		fail_msg("sdnd_plan_compute() crashed on this input (sanitizer report above)");
-	assert_int_equal(sdnd_plan_compute(&f->want, &f->cache, &f->owner, &f->plan), 0);
+	assert_int_equal(sdnd_plan_compute(&f->want, NULL, &f->cache, &f->owner, &f->plan), 0);
 	f->planned = true;
 }
 

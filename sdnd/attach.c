@@ -406,8 +406,16 @@ int sdnd_attachments_load(struct sdnd_attachments *s, const char *path)
 	root = json_object_from_file(path);
 	if (!root || !json_object_object_get_ex(root, "attachments", &arr) ||
 	    !json_object_is_type(arr, json_type_array)) {
-		log_err("%s: not an attachments file (%s)", path,
-			root ? "no \"attachments\" list" : json_util_get_last_err());
+		_cleanup_free_ char *aside = NULL;
+
+		/* kept for the operator: the next change would overwrite it */
+		if (asprintf(&aside, "%s.corrupt", path) < 0 || rename(path, aside) < 0)
+			log_err("%s: not an attachments file (%s)", path,
+				root ? "no \"attachments\" list" : "not valid JSON");
+		else
+			log_err("%s: not an attachments file (%s); moved to %s, starting with no "
+				"attachments", path, root ? "no \"attachments\" list" :
+				"not valid JSON", aside);
 		json_object_put(root);
 		return -EBADMSG;
 	}

@@ -84,7 +84,10 @@ bool sdnd_attach_same(const struct sdnd_attach *x, const struct sdnd_attach *y);
  */
 int sdnd_attach_vids(const struct sdnd_attach *a, struct sdnd_vids *ret);
 
-/* Load the store from path (missing: empty). 0, or -EBADMSG with the reason logged, -errno. */
+/*
+ * Load the store from path (missing: empty). 0, -errno, or -EBADMSG for a file that is not an
+ * attachments file: it is moved to PATH.corrupt and the store is empty. A bad entry is skipped.
+ */
 int sdnd_attachments_load(struct sdnd_attachments *s, const char *path);
 /* Write the store atomically. 0 or -errno. */
 int sdnd_attachments_save(const struct sdnd_attachments *s);

@@ -125,6 +125,8 @@ struct klink {
 	const char *local;
 	bool learning;
 	int fwd4, fwd6;              /* -1: no IFLA_AF_SPEC for that family */
+	bool brport;                 /* a bridge port: slave data with the two flags below */
+	uint8_t port_learning, port_isolated;
 };
 
 /* RTM_NEWLINK as the kernel sends it; returns what sdnd_cache_handle() said. */
@@ -149,10 +151,20 @@ static bool feed_link(struct sdnd_cache *c, const struct klink *k)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)k->master);
 	if (k->alias && *k->alias)
 		mnl_attr_put_strz(nlh, IFLA_IFALIAS, k->alias);
-	if (k->kind) {
+	if (k->kind || k->brport) {
 		li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, k->kind);
-		if (!strcmp(k->kind, "bridge")) {
+		if (k->kind)
+			mnl_attr_put_strz(nlh, IFLA_INFO_KIND, k->kind);
+		if (k->brport) {
+			mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, "bridge");
+			data = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
+			mnl_attr_put_u8(nlh, IFLA_BRPORT_STATE, 3);
+			mnl_attr_put_u8(nlh, IFLA_BRPORT_LEARNING, k->port_learning);
+			mnl_attr_put_u8(nlh, IFLA_BRPORT_ISOLATED, k->port_isolated);
+			mnl_attr_nest_end(nlh, data);
+		}
+		if (!k->kind) {
+		} else if (!strcmp(k->kind, "bridge")) {
 			data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 			mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, k->fwd_delay);
 			mnl_attr_put_u32(nlh, IFLA_BR_HELLO_TIME, 200);
@@ -265,6 +277,28 @@ static bool feed_fdb(struct sdnd_cache *c, uint16_t type, int ifindex, const uin
 	return sdnd_cache_handle(c, nlh);
 }
 
+/* A static entry on a bridge port, as "bridge fdb add MAC dev PORT master static" leaves it. */
+static bool feed_sfdb(struct sdnd_cache *c, uint16_t type, int ifindex, int bridge,
+		      const uint8_t mac[6], uint16_t vid)
+{
+	char buf[256];
+	struct nlmsghdr *nlh;
+	struct ndmsg *ndm;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = AF_BRIDGE;
+	ndm->ndm_ifindex = ifindex;
+	ndm->ndm_state = NUD_NOARP;
+	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
+	mnl_attr_put_u32(nlh, NDA_MASTER, (uint32_t)bridge);
+	if (vid)
+		mnl_attr_put_u16(nlh, NDA_VLAN, vid);
+	return sdnd_cache_handle(c, nlh);
+}
+
 static bool feed_netconf(struct sdnd_cache *c, int family, int ifindex, int fwd)
 {
 	char buf[256];
@@ -295,6 +329,7 @@ struct fx {
 	struct sdnd_plan plan;
 	struct klink k[_L_MAX];      /* the kernel in sync with want; tests change it */
 	bool planned;
+	struct sdnd_attachments atts;
 };
 
 static const struct klink k_in_sync[_L_MAX] = {
@@ -354,6 +389,7 @@ static int teardown(void **state)
 	sdnd_objset_clear(&f->want);
 	sdnd_cache_free(&f->cache);
 	sdnd_owner_free(&f->owner);
+	sdnd_attachments_free(&f->atts);
 	free(f);
 	return 0;
 }
@@ -394,7 +430,7 @@ static int plan_compute_child(void *arg)
 	struct fx *f = arg;
 	struct sdnd_plan p;
 
-	return sdnd_plan_compute(&f->want, NULL, &f->cache, &f->owner, &p) == 0 ? 0 : 1;
+	return sdnd_plan_compute(&f->want, &f->atts, &f->cache, &f->owner, &p) == 0 ? 0 : 1;
 }
 
 static void compute(struct fx *f)
@@ -404,7 +440,7 @@ static void compute(struct fx *f)
 	f->planned = false;
 	if (!test_survives(plan_compute_child, f, 10))
 		fail_msg("sdnd_plan_compute() crashed on this input (sanitizer report above)");
-	assert_int_equal(sdnd_plan_compute(&f->want, NULL, &f->cache, &f->owner, &f->plan), 0);
+	assert_int_equal(sdnd_plan_compute(&f->want, &f->atts, &f->cache, &f->owner, &f->plan), 0);
 	f->planned = true;
 }
 
@@ -1342,6 +1378,153 @@ static void test_obj_keys(void **state)
 	assert_true(sdnd_obj_is_link(&o));
 }
 
+/* ---- attachments: guest ports sdnd plugs but does not own ---- */
+
+static void attach(struct fx *f, const char *ifname, const char *vnet, bool learning)
+{
+	struct sdnd_attach a = { .learning = learning };
+
+	sdnd_strlcpy(a.ifname, ifname, sizeof(a.ifname));
+	sdnd_strlcpy(a.vnet, vnet, sizeof(a.vnet));
+	if (!learning) {
+		a.has_mac = true;
+		memcpy(a.mac, vm_mac, 6);
+	}
+	assert_int_equal(sdnd_attachments_put(&f->atts, &a), 0);
+}
+
+/* A VM's tap as QEMU leaves it: down, MTU 1500, no master. */
+static const struct klink k_tap = { .ifname = "tap100i0", .ifindex = 30, .kind = "tun",
+				    .mtu = 1500, .fwd4 = -1, .fwd6 = -1 };
+
+#define SFDB_KEY "sfdb/tap100i0/52:54:00:12:34:56/0"
+
+static void test_attach_plug(void **state)
+{
+	struct fx *f = *state;
+	const struct sdnd_action *a;
+	char line[512];
+
+	attach(f, "tap100i0", "web", false);
+	load_kernel(f);
+	feed_link(&f->cache, &k_tap);
+	compute(f);
+	assert_actions_sane(&f->plan);
+	/* plugged before its forwarding entry, which needs the port */
+	assert_plan(&f->plan, PLAN("update port/tap100i0", "create " SFDB_KEY));
+	a = action_for(&f->plan, "port/tap100i0");
+	sdnd_action_format(a, line, sizeof(line));
+	assert_string_equal(line, "update port tap100i0 (vnet web): master \"\" -> web, "
+				  "mtu 1500 -> 1450, state down -> up, learning ? -> off, isolated ? -> off");
+	assert_null(sdnd_plan_attach_blocked(&f->atts.a[0], &f->want, &f->cache, &f->owner));
+}
+
+static void test_attach_in_sync(void **state)
+{
+	struct fx *f = *state;
+	struct klink t = k_tap;
+
+	attach(f, "tap100i0", "web", false);
+	load_kernel(f);
+	t.master = 10;
+	t.mtu = 1450;
+	t.up = true;
+	t.brport = true;
+	feed_link(&f->cache, &t);
+	assert_true(feed_sfdb(&f->cache, RTM_NEWNEIGH, 30, 10, vm_mac, 0));
+	compute(f);
+	assert_plan(&f->plan, NO_ACTIONS);
+
+	/* moved to another bridge by hand, learning turned on: put back */
+	t.master = 20;
+	t.port_learning = 1;
+	assert_true(feed_link(&f->cache, &t));
+	compute(f);
+	assert_plan(&f->plan, PLAN("update port/tap100i0"));
+	assert_int_equal(f->plan.acts[0].changed, SDND_LINK_MASTER | SDND_LINK_LEARNING);
+
+	/* another static entry on the port while learning is off: not the attachment's */
+	t.master = 10;
+	t.port_learning = 0;
+	assert_true(feed_link(&f->cache, &t));
+	assert_true(feed_sfdb(&f->cache, RTM_NEWNEIGH, 30, 10, (const uint8_t[6]){ 2, 0, 0, 0, 0, 9 },
+			      0));
+	/* the forwarding entry removed by hand */
+	assert_true(feed_sfdb(&f->cache, RTM_DELNEIGH, 30, 10, vm_mac, 0));
+	compute(f);
+	assert_plan(&f->plan, PLAN("delete sfdb/tap100i0/02:00:00:00:00:09/0",
+				   "create " SFDB_KEY));
+}
+
+/* With learning on, the port's static entries are the operator's business. */
+static void test_attach_learning_leaves_static_entries(void **state)
+{
+	struct fx *f = *state;
+	struct klink t = k_tap;
+
+	attach(f, "tap100i0", "web", true);
+	load_kernel(f);
+	t.master = 10;
+	t.mtu = 1450;
+	t.up = true;
+	t.brport = true;
+	t.port_learning = 1;
+	feed_link(&f->cache, &t);
+	assert_true(feed_sfdb(&f->cache, RTM_NEWNEIGH, 30, 10, vm_mac, 0));
+	compute(f);
+	assert_plan(&f->plan, NO_ACTIONS);
+}
+
+/* Nothing to plug: the interface is absent, or its vnet is not here (orphaned). */
+static void test_attach_absent_or_orphaned(void **state)
+{
+	struct fx *f = *state;
+
+	attach(f, "tap100i0", "web", false);
+	attach(f, "tap101i0", "gone", true);
+	load_kernel(f);
+	feed_link(&f->cache, &(struct klink){ .ifname = "tap101i0", .ifindex = 31, .mtu = 1500,
+					      .fwd4 = -1, .fwd6 = -1 });
+	compute(f);
+	assert_plan(&f->plan, NO_ACTIONS);
+	assert_string_equal(sdnd_plan_attach_blocked(&f->atts.a[0], &f->want, &f->cache,
+						     &f->owner), "absent");
+}
+
+/* sdnd's own devices are never taken for a guest's. */
+static void test_attach_own_device(void **state)
+{
+	struct fx *f = *state;
+
+	attach(f, "vxlan_db", "web", true);
+	load_kernel(f);
+	compute(f);
+	assert_plan(&f->plan, NO_ACTIONS);
+	assert_non_null(strstr(sdnd_plan_attach_blocked(&f->atts.a[0], &f->want, &f->cache,
+							&f->owner), "sdnd's own"));
+}
+
+/* A detached port leaves its bridge, once, and only if it is still the same interface there. */
+static void test_attach_unplug(void **state)
+{
+	struct fx *f = *state;
+	struct klink t = k_tap;
+
+	load_kernel(f);
+	t.master = 10;
+	t.up = true;
+	t.brport = true;
+	feed_link(&f->cache, &t);
+	assert_int_equal(sdnd_attachments_unplug(&f->atts, "tap100i0", "web", 30), 0);
+	compute(f);
+	assert_actions_sane(&f->plan);
+	assert_plan(&f->plan, PLAN("delete port/tap100i0"));
+	/* a new interface of that name is not the one that was detached */
+	f->atts.unplug[0].ifindex = 29;
+	compute(f);
+	assert_plan(&f->plan, NO_ACTIONS);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1376,6 +1559,12 @@ int main(void)
 		T(test_action_format),
 		T(test_plan_print),
 		T(test_plan_json),
+		T(test_attach_plug),
+		T(test_attach_in_sync),
+		T(test_attach_learning_leaves_static_entries),
+		T(test_attach_absent_or_orphaned),
+		T(test_attach_own_device),
+		T(test_attach_unplug),
 		cmocka_unit_test(test_objset),
 		cmocka_unit_test(test_obj_keys),
 	};

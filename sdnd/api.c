@@ -193,7 +193,7 @@ static enum MHD_Result get_metrics(struct MHD_Connection *c, const struct sdnd_r
 	static const char *const bounds[SDND_LATENCY_BUCKETS] = { "0.001", "0.005", "0.01",
 								  "0.025", "0.05",  "0.1",
 								  "0.25",  "1" };
-	unsigned int by_state[_SDND_STATE_MAX] = { 0 };
+	unsigned int by_state[_SDND_STATE_MAX] = { 0 }, by_att[_SDND_ATTACH_STATE_MAX] = { 0 };
 	_cleanup_free_ char *b = NULL;
 	size_t len = 0, cap = 0, i;
 
@@ -204,6 +204,13 @@ static enum MHD_Result get_metrics(struct MHD_Connection *c, const struct sdnd_r
 	for (i = 0; i < _SDND_STATE_MAX; i++)
 		metric(&b, &len, &cap, "sdnd_objects{state=\"%s\"} %u\n",
 		       sdnd_state_to_string((enum sdnd_obj_state)i), by_state[i]);
+	for (i = 0; i < rec->atts.n; i++)
+		by_att[rec->atts.a[i].state]++;
+	metric(&b, &len, &cap, "# HELP sdnd_attachments Guest ports attached to vnets, by state.\n"
+			       "# TYPE sdnd_attachments gauge\n");
+	for (i = 0; i < SDND_ATTACH_DETACHED; i++)
+		metric(&b, &len, &cap, "sdnd_attachments{state=\"%s\"} %u\n",
+		       sdnd_attach_state_to_string((enum sdnd_attach_state)i), by_att[i]);
 	metric(&b, &len, &cap,
 	       "# HELP sdnd_generation Configuration documents accepted since start.\n"
 	       "# TYPE sdnd_generation gauge\nsdnd_generation %llu\n"

@@ -371,15 +371,15 @@ static unsigned int attach_conflict(const struct sdnd_reconciler *rec, const str
 	snprintf(key, sizeof(key), "link/%s", a->vnet);
 	br = sdnd_objset_find(&rec->want, key);
 	if (!br || br->kind != SDND_KIND_BRIDGE || strcmp(br->vnet, a->vnet)) {
+		const char *node = rec->cfg ? rec->cfg->node : rec->node;
 		bool elsewhere = false;
 
 		for (i = 0; rec->cfg && i < rec->cfg->n_vnets; i++)
 			elsewhere |= !strcmp(rec->cfg->vnets[i].name, a->vnet);
 		snprintf(where, where_size, "vnet");
-		snprintf(msg, msg_size, elsewhere ? "vnet %s does not exist on node %s (its zone's "
-						    "nodes leave this node out)" :
-						    "vnet %s does not exist on node %s",
-			 a->vnet, rec->cfg ? rec->cfg->node : rec->node);
+		snprintf(msg, msg_size, "vnet %s does not exist on %s%s%s", a->vnet,
+			 *node ? "node " : "this node", node,
+			 elsewhere ? " (its zone's nodes leave this node out)" : "");
 		return MHD_HTTP_CONFLICT;
 	}
 	if ((a->vlan || *a->trunks) && !br->link.vlan_filtering) {

@@ -326,10 +326,21 @@ static struct sdnd_objstate *want_state(struct sdnd_reconciler *rec, const struc
 	return a && !strcmp(a->vnet, w->vnet) ? &a->st : NULL;
 }
 
-/* What the operator sees of each attachment after a run. */
+/* What the operator sees of each attachment after a run; unplug records that are done. */
 static void attachments_done(struct sdnd_reconciler *rec)
 {
 	size_t i;
+
+	for (i = rec->atts.n_unplug; i-- > 0;) {
+		const struct sdnd_unplug *u = &rec->atts.unplug[i];
+		const struct sdnd_link *l = sdnd_cache_link(&rec->cache, u->ifname);
+		const struct sdnd_link *br = sdnd_cache_link(&rec->cache, u->bridge);
+
+		/* gone, or no longer in that bridge: nothing left to unplug */
+		if (!l || !br || l->master_ifindex != br->ifindex ||
+		    (u->ifindex && u->ifindex != l->ifindex))
+			sdnd_attachments_unplug_done(&rec->atts, u->ifname);
+	}
 
 	for (i = 0; i < rec->atts.n; i++) {
 		struct sdnd_attach *a = &rec->atts.a[i];

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * sdnctl: the operator's client of sdnd's control API, HTTP/1.1 + JSON on a unix socket.
- * Commands: status, plan, apply, config, metrics. usage() is the reference for what each
- * command prints and for the exit statuses, which scripts rely on.
+ * sdnctl: the operator's client of sdnd's control API, HTTP/1.1 + JSON on a unix socket or on
+ * the daemon's TCP listener. Commands: status, plan, apply, config, metrics, attach, detach,
+ * attachments, hook. Run as sdnd-ifup (a symlink), it is the guest hook QEMU and LXC run when
+ * they create a guest's interface. usage() is the reference for what each command prints and
+ * for the exit statuses, which scripts rely on.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -20,30 +22,61 @@
 #ifndef SDND_VERSION
 #define SDND_VERSION "unknown"
 #endif
+/* Where the hook is installed; CMake says, from the install prefix. */
+#ifndef SDND_HOOK_PATH
+#define SDND_HOOK_PATH "/usr/local/libexec/sdnd/sdnd-ifup"
+#endif
 
 #define DEFAULT_SOCKET "/run/sdnd/sdnd.sock"
+#define HOOK_NAME "sdnd-ifup"
 #define TIMEOUT_S 30L
 /* The largest answer and -f document sdnctl holds in memory. */
 #define MAX_BODY ((size_t)64 << 20)
+/* Interface names are at most IFNAMSIZ - 1 bytes. */
+#define IFNAME_MAX 15
 
 /* Exit statuses: part of the interface, documented in usage(). */
 enum ctl_exit {
 	CTL_OK = 0,
-	CTL_DAEMON_ERROR = 1, /* sdnd answered with an error, or with something unreadable */
-	CTL_USAGE = 2,	      /* bad command line, unreadable -f FILE */
-	CTL_CONFLICT = 3,     /* apply: the configuration changed meanwhile (412) */
+	CTL_DAEMON_ERROR = 1, /* sdnd's error or unreadable answer; a failed attachment */
+	CTL_USAGE = 2,	      /* bad command line, unreadable -f FILE or token file */
+	CTL_CONFLICT = 3,     /* 412: the configuration changed meanwhile; 409: conflicts with it */
 	CTL_UNREACHABLE = 4,  /* sdnd is not running, or did not answer */
-	CTL_DENIED = 5,	      /* 403, or EACCES on the socket */
+	CTL_DENIED = 5,	      /* 401, 403, or EACCES on the socket */
 	CTL_NOT_IN_SYNC = 6,  /* status: something is not as configured */
 };
 
+/* The attach options as given on the command line (NULL: not given). */
+struct attach_opts {
+	const char *vnet, *vlan, *trunks, *mac, *owner;
+	bool no_learning;
+};
+
+/* What attach and the hook ask for: the body of PUT /v1/attachments/IFNAME, validated. */
+struct attach_req {
+	const char *ifname;
+	const char *vnet;
+	const char *trunks, *owner; /* NULL: not sent */
+	char mac[18];		    /* lower case; "": not sent */
+	int vlan;		    /* 0: not sent */
+	bool learning;
+};
+
 struct ctl {
-	const char *socket;
-	const char *cmd;
+	const char *socket; /* the unix socket, when url is NULL */
+	char *url;	    /* --url or $SDND_URL without its final '/'; NULL: the socket */
+	const char *token_file;
+	char *token;	  /* the token file's first line, sent as "Authorization: Bearer" */
 	const char *file; /* -f, "-" for stdin */
 	bool json, all, dry_run;
-	bool color; /* stdout is a terminal that takes colours */
-	CURL *curl; /* one handle, so apply's GET and PUT share the connection */
+	bool color;	   /* stdout is a terminal that takes colours */
+	char *const *args; /* the command's arguments */
+	size_t nargs;
+	const char *at_vnet; /* the hook's vnet from its program name, "sdnd-ifup@VNET" */
+	struct attach_opts opt;
+	struct attach_req req;
+	char *owner; /* the hook's default owner, "qemu/IFNAME" or "lxc/CTNAME" */
+	CURL *curl;  /* one handle, so apply's GET and PUT share the connection */
 };
 
 /* A growing NUL-terminated byte buffer, at most MAX_BODY bytes. */
@@ -61,13 +94,19 @@ struct reply {
 };
 
 struct request {
-	const char *method; /* "GET" or "PUT" */
+	const char *method; /* "GET", "PUT" or "DELETE" */
 	const char *path;   /* "/v1/status", with the query if any */
 	const char *body;   /* PUT only */
 	size_t body_len;
 	const char *content_type; /* PUT only */
 	const char *if_match;	  /* an ETag as sdnd sent it, or NULL */
 };
+
+/* The name every message starts with: "sdnctl", or "sdnd-ifup" for the hook. */
+static const char *prog = "sdnctl";
+/* The hook: every message is one line, and says first which interface and vnet it is about. */
+static bool hook_mode;
+static char msg_ctx[160]; /* "IFNAME: vnet VNET: ", after prog in every message */
 
 static void json_putp(struct json_object **j)
 {
@@ -82,17 +121,20 @@ static void slist_freep(struct curl_slist **l)
 #define _cleanup_json_ _cleanup_(json_putp)
 
 static const char *const usage_text =
-	"Usage: sdnctl [OPTIONS] COMMAND [COMMAND OPTIONS]\n"
+	"Usage: sdnctl [OPTIONS] COMMAND [ARGUMENTS] [COMMAND OPTIONS]\n"
+	"       " HOOK_NAME "[@VNET] IFNAME | CTNAME net up TYPE IFNAME    (guest hook)\n"
 	"\n"
-	"Queries and configures the sdnd daemon of this node through its control socket.\n"
+	"Queries and configures the sdnd daemon of this node through its control API,\n"
+	"on its unix socket, or on its TCP listener with --url.\n"
 	"\n"
 	"Commands:\n"
 	"  status [--all]     node, daemon version and pid, configuration file and\n"
 	"                     generation, a rejected reload's errors, time since the\n"
-	"                     last reconcile, objects counted by state, one row per\n"
-	"                     object not in sync (KIND NAME VNET STATE ERROR; --all:\n"
-	"                     every object) or \"all N objects in sync\", and the vnets\n"
-	"                     skipped for a conflict\n"
+	"                     last reconcile, objects and attachments counted by\n"
+	"                     state, one row per object not in sync (KIND NAME VNET\n"
+	"                     STATE ERROR; --all: every object) or \"all N objects in\n"
+	"                     sync\", one row per attachment not plugged (--all:\n"
+	"                     every attachment), and the vnets skipped for a conflict\n"
 	"  plan               what sdnd would change in the kernel now\n"
 	"  plan -f FILE       what making FILE the configuration would change\n"
 	"                     (nothing is applied)\n"
@@ -104,21 +146,62 @@ static const char *const usage_text =
 	"                     the same as plan -f FILE\n"
 	"  config             print the running configuration document\n"
 	"  metrics            print the daemon's metrics (Prometheus text format)\n"
+	"  attach IFNAME --vnet VNET [--vlan N] [--trunks LIST] [--mac MAC]\n"
+	"         [--no-learning] [--owner TEXT]\n"
+	"                     plug the interface IFNAME (a VM's tap, a container's\n"
+	"                     veth) into VNET, at once if it exists, else as soon as\n"
+	"                     it appears, and keep it there; replaces IFNAME's\n"
+	"                     previous attachment. Prints \"IFNAME: plugged into vnet\n"
+	"                     VNET\", or \"IFNAME: attached to vnet VNET; STATE: ...\"\n"
+	"                     when it is pending or absent\n"
+	"  detach IFNAME      remove IFNAME's attachment; prints \"IFNAME: detached\n"
+	"                     from vnet VNET\"\n"
+	"  attachments        every attachment, one per row: IFNAME VNET VLAN TRUNKS\n"
+	"                     MAC LEARNING STATE OWNER ERROR (\"-\": not set), without\n"
+	"                     the columns no attachment has a value in (LEARNING:\n"
+	"                     shown when one has it off); or \"no attachments\"\n"
+	"  hook [ATTACH OPTIONS] IFNAME\n"
+	"  hook [ATTACH OPTIONS] CTNAME net up TYPE IFNAME\n"
+	"                     the guest hook (below) as a command\n"
 	"  help               print this help\n"
 	"\n"
 	"Options (before or after the command):\n"
 	"  -S, --socket PATH  sdnd's control socket (default: $SDND_SOCKET if set,\n"
 	"                     else " DEFAULT_SOCKET ")\n"
-	"      --json         status, plan, apply: print sdnd's JSON answer, pretty;\n"
-	"                     plan prints the plan {\"actions\", \"conflicts\"} with or\n"
-	"                     without -f, apply {\"generation\", \"plan\"}\n"
-	"  -a, --all          status: list every object, in sync or not\n"
+	"      --url URL      talk to sdnd's TCP listener at URL instead of the\n"
+	"                     socket, e.g. http://192.0.2.1:8787 (default: $SDND_URL\n"
+	"                     if set and -S is not given)\n"
+	"      --token-file FILE\n"
+	"                     send the first line of FILE as sdnd's API token\n"
+	"                     (Authorization: Bearer TOKEN), which the TCP listener\n"
+	"                     requires (default: $SDND_TOKEN_FILE if set)\n"
+	"      --json         status, plan, apply, attach, detach, attachments: print\n"
+	"                     sdnd's JSON answer, pretty; plan prints the plan\n"
+	"                     {\"actions\", \"conflicts\"} with or without -f, apply\n"
+	"                     {\"generation\", \"plan\"}, attach and detach the\n"
+	"                     attachment, attachments {\"attachments\": [...]}\n"
+	"  -a, --all          status: list every object and attachment\n"
 	"  -f, --file FILE    plan, apply: the configuration, YAML or JSON; sent as\n"
 	"                     application/json if FILE ends in .json, else as\n"
 	"                     application/yaml; - reads standard input\n"
 	"      --dry-run      apply: show what would change, apply nothing\n"
 	"  -h, --help         print this help\n"
 	"  -V, --version      print sdnctl's version\n"
+	"\n"
+	"Attach options (attach, hook):\n"
+	"      --vnet VNET    the vnet to plug the interface into (attach: required)\n"
+	"      --vlan N       the port's VLAN tag, 1 to 4094 (VLAN-aware vnets)\n"
+	"      --trunks LIST  the VLANs the port also carries tagged: IDs and ranges\n"
+	"                     separated by ';', e.g. 10-20;30 (VLAN-aware vnets)\n"
+	"      --mac MAC      the guest's MAC address, e.g. bc:24:11:00:00:01\n"
+	"      --no-learning  no MAC address learning on the port (default: on)\n"
+	"      --owner TEXT   whose interface it is, free text, e.g. vm/100\n"
+	"IFNAME is 1 to 15 characters, without '/', ':' or white space.\n"
+	"\n"
+	"Attachment states: plugged (on its vnet with all its settings), pending\n"
+	"(being applied), failed (see ERROR), absent (the interface does not exist;\n"
+	"it is plugged as soon as it appears), orphaned (its vnet is no longer in\n"
+	"this node's configuration), detached (in detach's answer).\n"
 	"\n"
 	"A plan is printed as 'sdnd plan' prints it, one line per action:\n"
 	"  skip vnet web: interface web exists and is not managed by sdnd\n"
@@ -129,42 +212,129 @@ static const char *const usage_text =
 	"or \"nothing to change\". Colours only on a terminal, and not with NO_COLOR set.\n"
 	"sdnctl waits 30 s at most for an answer.\n"
 	"\n"
+	"Guest hook:\n"
+	"  Run under a name starting with " HOOK_NAME " (a symlink to sdnctl, installed\n"
+	"  as " SDND_HOOK_PATH "), sdnctl attaches the interface\n"
+	"  QEMU or LXC just created for a guest, and exits:\n"
+	"    QEMU  -netdev tap,id=net0,ifname=IFNAME,script=HOOK,downscript=no\n"
+	"          runs HOOK IFNAME\n"
+	"    LXC   lxc.net.0.script.up = HOOK\n"
+	"          runs HOOK CTNAME net up veth IFNAME; with lxc.hook.version = 1,\n"
+	"          HOOK without arguments, and LXC_NET_PEER=IFNAME, LXC_NAME=CTNAME\n"
+	"  The vnet is --vnet (hook command), else $SDND_VNET, else what follows '@'\n"
+	"  in the program name: through a symlink " HOOK_NAME "@web -> " HOOK_NAME ", vnet\n"
+	"  web, so one symlink per vnet can be QEMU's script. The other settings\n"
+	"  come from SDND_VLAN, SDND_TRUNKS, SDND_MAC, SDND_LEARNING (0/1, no/yes,\n"
+	"  off/on) and SDND_OWNER (default qemu/IFNAME, or lxc/CTNAME), unless\n"
+	"  given as options of hook; SDND_SOCKET, SDND_URL and SDND_TOKEN_FILE as\n"
+	"  for sdnctl. Plugged, pending or absent: exit 0, silently. Otherwise one\n"
+	"  line on standard error naming the interface, the vnet, sdnd's error and\n"
+	"  where it is, e.g.\n"
+	"    " HOOK_NAME ": tap100i0: vnet web refused: vnet web does not exist on\n"
+	"    this node (vnet)\n"
+	"  and the exit status below, so QEMU or LXC do not start the guest.\n"
+	"\n"
+	"Environment:\n"
+	"  SDND_SOCKET, SDND_URL, SDND_TOKEN_FILE\n"
+	"                     the defaults of -S, --url and --token-file\n"
+	"  SDND_VNET, SDND_VLAN, SDND_TRUNKS, SDND_MAC, SDND_LEARNING, SDND_OWNER\n"
+	"                     the guest hook's settings\n"
+	"  LXC_NET_PEER, LXC_NAME, LXC_HOOK_TYPE\n"
+	"                     what LXC tells the hook (lxc.hook.version = 1)\n"
+	"  NO_COLOR           no colours, even on a terminal\n"
+	"\n"
 	"Exit status:\n"
-	"  0  success; status: every object in sync\n"
+	"  0  success; status: every object in sync and no attachment failed or\n"
+	"     pending; attach, hook: the attachment is plugged, pending or absent\n"
 	"  1  sdnd answered with an error, printed on standard error; an invalid\n"
-	"     configuration's errors follow, one per line (FILE:LINE:COL: key: message)\n"
-	"  2  bad command line, or -f FILE cannot be read\n"
+	"     configuration's errors follow, one per line (FILE:LINE:COL: key:\n"
+	"     message); attach, hook: sdnd refused the request (400, 413, 415) or\n"
+	"     the attachment failed; detach: IFNAME has no attachment (404)\n"
+	"  2  bad command line (attach, hook: a bad IFNAME, VLAN, trunks or MAC, no\n"
+	"     vnet, a bad SDND_* variable), or -f FILE or the token file cannot be\n"
+	"     read\n"
 	"  3  apply: the configuration changed since sdnctl read it; review with\n"
-	"     'sdnctl plan -f FILE' and apply again\n"
+	"     'sdnctl plan -f FILE' and apply again; attach, hook: the request\n"
+	"     conflicts with the running configuration (409: the vnet does not\n"
+	"     exist on this node, VLAN options on a vnet that is not VLAN-aware, or\n"
+	"     IFNAME is one of sdnd's own devices)\n"
 	"  4  sdnd cannot be reached: not running (no socket, nothing listening), the\n"
 	"     connection failed or dropped, or no answer within 30 s\n"
-	"  5  permission denied: run as root or as a member of group sdnd\n"
-	"  6  status (also with --json): some objects are failed or pending, some vnets\n"
-	"     are skipped for a conflict, or the last reload was rejected\n";
+	"  5  permission denied: run as root or as a member of group sdnd; on the\n"
+	"     TCP listener, authentication failed: no token, or a wrong one\n"
+	"  6  status (also with --json): some objects are failed or pending, some\n"
+	"     attachments are failed or pending (absent and orphaned ones do not\n"
+	"     count), some vnets are skipped for a conflict, or the last reload was\n"
+	"     rejected\n";
 
 static void usage(FILE *f)
 {
 	fputs(usage_text, f);
 }
 
-/* A bad command line: the message, the synopsis, CTL_USAGE. */
+/* The start of every message on stderr: "sdnctl: ", or "sdnd-ifup: IFNAME: vnet VNET: ". */
+static void err_prefix(void)
+{
+	fprintf(stderr, "%s: %s", prog, msg_ctx);
+}
+
+static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	err_prefix();
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A bad command line: the message, the synopsis (not from the hook, which says it all in one
+ * line), CTL_USAGE.
+ */
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("sdnctl: ", stderr);
+	err_prefix();
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\n"
-	      "Usage: sdnctl [-S PATH] [--json] status [--all]\n"
-	      "       sdnctl [-S PATH] [--json] plan [-f FILE]\n"
-	      "       sdnctl [-S PATH] [--json] apply -f FILE [--dry-run]\n"
-	      "       sdnctl [-S PATH] config | metrics\n"
+	fputc('\n', stderr);
+	if (hook_mode)
+		return CTL_USAGE;
+	fputs("Usage: sdnctl [-S PATH | --url URL] [--token-file FILE] COMMAND, where COMMAND is\n"
+	      "         [--json] status [--all]\n"
+	      "         [--json] plan [-f FILE]\n"
+	      "         [--json] apply -f FILE [--dry-run]\n"
+	      "         config | metrics\n"
+	      "         [--json] attach IFNAME --vnet VNET [--vlan N] [--trunks LIST] [--mac MAC]\n"
+	      "                  [--no-learning] [--owner TEXT]\n"
+	      "         [--json] detach IFNAME\n"
+	      "         [--json] attachments\n"
+	      "         hook [--vnet VNET ...] IFNAME | CTNAME net up TYPE IFNAME\n"
 	      "Run 'sdnctl --help' for every option and exit status.\n",
 	      stderr);
 	return CTL_USAGE;
+}
+
+/*
+ * What the hook's messages are about, "IFNAME: vnet VNET: " (vnet may be NULL), with control
+ * characters shown as '?'.
+ */
+static void set_msg_ctx(const char *ifname, const char *vnet)
+{
+	char *p;
+
+	if (vnet)
+		snprintf(msg_ctx, sizeof(msg_ctx), "%s: vnet %s: ", ifname, vnet);
+	else
+		snprintf(msg_ctx, sizeof(msg_ctx), "%s: ", ifname);
+	for (p = msg_ctx; *p; p++)
+		if (iscntrl((unsigned char)*p))
+			*p = '?';
 }
 
 /* Append n bytes; 0, or -EFBIG past MAX_BODY, or -ENOMEM. */
@@ -250,6 +420,16 @@ static bool jint(struct json_object *o, const char *key, int64_t *ret)
 	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
 		return false;
 	*ret = json_object_get_int64(v);
+	return true;
+}
+
+static bool jbool(struct json_object *o, const char *key, bool *ret)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_boolean))
+		return false;
+	*ret = json_object_get_boolean(v);
 	return true;
 }
 
@@ -339,9 +519,16 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata)
 	return r->etag ? len : 0;
 }
 
+/* Where sdnctl talks to sdnd, for messages: the socket's path or the URL. */
+static const char *target(const struct ctl *c)
+{
+	return c->url ?: c->socket;
+}
+
 /*
- * Why a request got no answer: prints it and returns the exit status. The connection's errno
- * tells a missing socket (sdnd not running) from a refused one and from a denied one.
+ * Why a request got no answer: prints it and returns the exit status. On the unix socket, the
+ * connection's errno tells a missing socket (sdnd not running) from a refused one and from a
+ * denied one.
  */
 static int report_transport(const struct ctl *c, CURLcode cc, const char *errbuf,
 			    const struct reply *r)
@@ -350,28 +537,29 @@ static int report_transport(const struct ctl *c, CURLcode cc, const char *errbuf
 	struct stat st;
 
 	if (cc == CURLE_WRITE_ERROR && r->too_large) {
-		fprintf(stderr, "sdnctl: sdnd's answer is larger than %zu MiB\n", MAX_BODY >> 20);
+		errorf("sdnd's answer is larger than %zu MiB\n", MAX_BODY >> 20);
 		return CTL_DAEMON_ERROR;
 	}
 	if (cc == CURLE_OPERATION_TIMEDOUT) {
-		fprintf(stderr, "sdnctl: sdnd did not answer within %ld s on %s\n", TIMEOUT_S,
-			c->socket);
+		errorf("sdnd did not answer within %ld s on %s\n", TIMEOUT_S, target(c));
 		return CTL_UNREACHABLE;
 	}
 	if (cc == CURLE_GOT_NOTHING) {
-		fprintf(stderr, "sdnctl: sdnd closed the connection on %s without answering\n",
-			c->socket);
+		errorf("sdnd closed the connection on %s without answering\n", target(c));
 		return CTL_UNREACHABLE;
 	}
-	if (cc != CURLE_COULDNT_CONNECT) {
-		fprintf(stderr, "sdnctl: cannot talk to sdnd on %s: %s\n", c->socket,
-			*errbuf ? errbuf : curl_easy_strerror(cc));
+	if (cc != CURLE_COULDNT_CONNECT || c->url) {
+		curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &oserr);
+		if (cc == CURLE_COULDNT_CONNECT && oserr)
+			errorf("cannot connect to sdnd on %s: %s\n", c->url, strerror((int)oserr));
+		else
+			errorf("cannot talk to sdnd on %s: %s\n", target(c),
+			       *errbuf ? errbuf : curl_easy_strerror(cc));
 		return CTL_UNREACHABLE;
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &oserr);
 	if (stat(c->socket, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-		fprintf(stderr, "sdnctl: cannot connect to %s: %s\n", c->socket,
-			strerror(ENOTSOCK));
+		errorf("cannot connect to %s: %s\n", c->socket, strerror(ENOTSOCK));
 		return CTL_UNREACHABLE;
 	}
 	if (!oserr) /* libcurl did not say: ask the file system */
@@ -379,20 +567,18 @@ static int report_transport(const struct ctl *c, CURLcode cc, const char *errbuf
 	switch (oserr) {
 	case ENOENT:
 	case ENOTDIR:
-		fprintf(stderr, "sdnctl: sdnd is not running (no socket at %s)\n", c->socket);
+		errorf("sdnd is not running (no socket at %s)\n", c->socket);
 		return CTL_UNREACHABLE;
 	case ECONNREFUSED:
-		fprintf(stderr, "sdnctl: sdnd is not running (nothing listens on %s)\n", c->socket);
+		errorf("sdnd is not running (nothing listens on %s)\n", c->socket);
 		return CTL_UNREACHABLE;
 	case EACCES:
 	case EPERM:
-		fprintf(stderr,
-			"sdnctl: permission denied on %s: run as root or as a member of group sdnd\n",
-			c->socket);
+		errorf("permission denied on %s: run as root or as a member of group sdnd\n",
+		       c->socket);
 		return CTL_DENIED;
 	default:
-		fprintf(stderr, "sdnctl: cannot connect to %s: %s\n", c->socket,
-			strerror((int)oserr));
+		errorf("cannot connect to %s: %s\n", c->socket, strerror((int)oserr));
 		return CTL_UNREACHABLE;
 	}
 }
@@ -405,14 +591,20 @@ static int report_transport(const struct ctl *c, CURLcode cc, const char *errbuf
 static int http(struct ctl *c, const struct request *rq, struct reply *ret)
 {
 	_cleanup_(slist_freep) struct curl_slist *hdrs = NULL;
-	char errbuf[CURL_ERROR_SIZE] = "", url[256], line[512];
+	_cleanup_free_ char *url = NULL, *auth = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "", line[512];
 	struct curl_slist *l;
 	CURLcode cc;
 	int e;
 
-	snprintf(url, sizeof(url), "http://localhost%s", rq->path);
+	if (asprintf(&url, "%s%s", c->url ?: "http://localhost", rq->path) < 0) {
+		url = NULL;
+		errorf("%s\n", strerror(ENOMEM));
+		return CTL_DAEMON_ERROR;
+	}
 	curl_easy_reset(c->curl);
-	curl_easy_setopt(c->curl, CURLOPT_UNIX_SOCKET_PATH, c->socket);
+	if (!c->url)
+		curl_easy_setopt(c->curl, CURLOPT_UNIX_SOCKET_PATH, c->socket);
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
 	curl_easy_setopt(c->curl, CURLOPT_PROXY, ""); /* never a proxy from the environment */
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, TIMEOUT_S);
@@ -436,8 +628,13 @@ static int http(struct ctl *c, const struct request *rq, struct reply *ret)
 		snprintf(line, sizeof(line), "If-Match: %s", rq->if_match);
 		l = curl_slist_append(hdrs, line);
 	}
+	if (l && c->token) {
+		if (asprintf(&auth, "Authorization: Bearer %s", c->token) < 0)
+			auth = NULL;
+		l = auth ? curl_slist_append(hdrs, auth) : NULL;
+	}
 	if (!l) {
-		fprintf(stderr, "sdnctl: %s\n", strerror(ENOMEM));
+		errorf("%s\n", strerror(ENOMEM));
 		return CTL_DAEMON_ERROR;
 	}
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
@@ -445,6 +642,8 @@ static int http(struct ctl *c, const struct request *rq, struct reply *ret)
 		curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, "PUT");
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, rq->body);
+	} else if (!strcmp(rq->method, "DELETE")) {
+		curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
 	}
 
 	cc = curl_easy_perform(c->curl);
@@ -454,6 +653,8 @@ static int http(struct ctl *c, const struct request *rq, struct reply *ret)
 	/* the handle outlives the header list and the error buffer */
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
+	if (auth)
+		explicit_bzero(auth, strlen(auth));
 	return e;
 }
 
@@ -462,12 +663,16 @@ static const char *http_reason(long status)
 	switch (status) {
 	case 400:
 		return "bad request";
+	case 401:
+		return "authentication failed";
 	case 403:
 		return "forbidden";
 	case 404:
 		return "not found (is sdnd older than sdnctl?)";
 	case 405:
 		return "method not allowed";
+	case 409:
+		return "conflict";
 	case 412:
 		return "precondition failed";
 	case 413:
@@ -498,6 +703,33 @@ static void put_error_line(const struct ctl *c, const char *e)
 }
 
 /*
+ * The exit status of an answer that is not a success, after the advice its status calls for
+ * (none from the hook, which says everything in one line).
+ */
+static int http_error_exit(const struct ctl *c, const struct reply *r)
+{
+	if (r->status == 409 || r->status == 412)
+		return CTL_CONFLICT;
+	if (r->status != 401 && r->status != 403)
+		return CTL_DAEMON_ERROR;
+	if (hook_mode)
+		return CTL_DENIED;
+	if (r->status == 401 && c->token)
+		errorf("authentication failed on %s: the token in %s was not accepted\n", target(c),
+		       c->token_file);
+	else if (r->status == 401)
+		errorf("authentication failed on %s: give sdnd's API token with --token-file FILE "
+		       "or SDND_TOKEN_FILE\n",
+		       target(c));
+	else if (c->url)
+		errorf("permission denied on %s\n", c->url);
+	else
+		errorf("permission denied on %s: run as root or as a member of group sdnd\n",
+		       c->socket);
+	return CTL_DENIED;
+}
+
+/*
  * An answer that is not a success: prints sdnd's "error" (after its "where" if it has one)
  * and each of its "errors" on its own line, on stderr, and returns the exit status.
  */
@@ -513,7 +745,7 @@ static int report_http_error(const struct ctl *c, const struct reply *r)
 		where = jstr(j, "where");
 		errs = jarray(j, "errors");
 	}
-	fputs("sdnctl: ", stderr);
+	err_prefix();
 	if (where && *where && !jlen(errs)) { /* with errors, where is the first of them */
 		put_clean(where, stderr);
 		fputs(": ", stderr);
@@ -530,13 +762,36 @@ static int report_http_error(const struct ctl *c, const struct reply *r)
 					  ? json_object_get_string(e)
 					  : json_object_to_json_string(e));
 	}
-	if (r->status == 403) {
-		fprintf(stderr,
-			"sdnctl: permission denied on %s: run as root or as a member of group sdnd\n",
-			c->socket);
-		return CTL_DENIED;
+	return http_error_exit(c, r);
+}
+
+/*
+ * A refused attachment request, in one line, "PROG: WHAT: ERROR (WHERE)", WHAT being e.g.
+ * "tap100i0: vnet web refused"; returns the exit status.
+ */
+static int report_refusal(const struct ctl *c, const char *what, const struct reply *r)
+{
+	_cleanup_json_ struct json_object *j = parse_json(&r->body);
+	const char *msg = NULL, *where = NULL;
+
+	if (j && json_object_is_type(j, json_type_object)) {
+		msg = jstr(j, "error");
+		where = jstr(j, "where");
 	}
-	return r->status == 412 ? CTL_CONFLICT : CTL_DAEMON_ERROR;
+	fprintf(stderr, "%s: ", prog);
+	put_clean(what, stderr);
+	fputs(": ", stderr);
+	if (msg && *msg)
+		put_clean(msg, stderr);
+	else
+		fprintf(stderr, "sdnd answered HTTP %ld (%s)", r->status, http_reason(r->status));
+	if (where && *where) {
+		fputs(" (", stderr);
+		put_clean(where, stderr);
+		fputc(')', stderr);
+	}
+	fputc('\n', stderr);
+	return http_error_exit(c, r);
 }
 
 /*
@@ -552,7 +807,7 @@ static int reply_json(const struct ctl *c, const struct reply *r, struct json_ob
 	j = parse_json(&r->body);
 	if (!j || !json_object_is_type(j, json_type_object)) {
 		json_object_put(j);
-		fprintf(stderr, "sdnctl: sdnd's answer is not a JSON object\n");
+		errorf("sdnd's answer is not a JSON object\n");
 		return CTL_DAEMON_ERROR;
 	}
 	*ret = j;
@@ -676,7 +931,7 @@ static struct json_object *answer_plan(struct json_object *answer)
 	if (json_object_object_get_ex(answer, "plan", &plan) &&
 	    json_object_is_type(plan, json_type_object))
 		return plan;
-	fprintf(stderr, "sdnctl: sdnd's answer has no plan\n");
+	errorf("sdnd's answer has no plan\n");
 	return NULL;
 }
 
@@ -695,8 +950,8 @@ static int read_document(const struct ctl *c, struct buf *ret)
 	int r = read_file(c->file, ret);
 
 	if (r < 0) {
-		fprintf(stderr, "sdnctl: cannot read %s: %s\n",
-			strcmp(c->file, "-") ? c->file : "standard input", strerror(-r));
+		errorf("cannot read %s: %s\n", strcmp(c->file, "-") ? c->file : "standard input",
+		       strerror(-r));
 		return CTL_USAGE;
 	}
 	return 0;
@@ -790,10 +1045,9 @@ static int cmd_apply(struct ctl *c)
 	if (cur.status == 200 && cur.etag) {
 		put.if_match = cur.etag;
 	} else if (cur.status == 200) {
-		fprintf(stderr,
-			"sdnctl: warning: sdnd did not tell its running generation; applying "
-			"%s unconditionally\n",
-			c->file);
+		errorf("warning: sdnd did not tell its running generation; applying %s "
+		       "unconditionally\n",
+		       c->file);
 	} else if (cur.status != 404) {
 		/* 404: no document is running yet, there is nothing to overwrite */
 		return report_http_error(c, &cur);
@@ -805,7 +1059,7 @@ static int cmd_apply(struct ctl *c)
 	if (r.status == 412) {
 		_cleanup_json_ struct json_object *j = parse_json(&r.body);
 
-		fputs("sdnctl: the configuration changed meanwhile", stderr);
+		errorf("the configuration changed meanwhile");
 		if (j && json_object_is_type(j, json_type_object) && jint(j, "generation", &gen))
 			fprintf(stderr, " (now generation %" PRId64 ")", gen);
 		fprintf(stderr, "; review with 'sdnctl plan -f %s' and apply again\n", c->file);
@@ -947,13 +1201,185 @@ static void print_objects(const struct ctl *c, struct json_object *objs)
 	}
 }
 
+/* The columns of an attachments table, in their order. */
+enum att_col {
+	COL_IFNAME,
+	COL_VNET,
+	COL_VLAN,
+	COL_TRUNKS,
+	COL_MAC,
+	COL_LEARNING,
+	COL_STATE,
+	COL_OWNER,
+	COL_ERROR,
+	N_ATT_COLS,
+};
+
+static const char *const att_col_names[N_ATT_COLS] = {
+	[COL_IFNAME] = "IFNAME", [COL_VNET] = "VNET",	[COL_VLAN] = "VLAN",
+	[COL_TRUNKS] = "TRUNKS", [COL_MAC] = "MAC",	[COL_LEARNING] = "LEARNING",
+	[COL_STATE] = "STATE",	 [COL_OWNER] = "OWNER", [COL_ERROR] = "ERROR",
+};
+
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+/* One cell of an attachment's row, NULL when it has no value there; buf holds numbers. */
+static const char *att_cell(struct json_object *a, enum att_col col, char *buf, size_t size)
+{
+	int64_t vlan;
+	bool on;
+
+	switch (col) {
+	case COL_IFNAME:
+		return nonempty(jstr(a, "ifname"));
+	case COL_VNET:
+		return nonempty(jstr(a, "vnet"));
+	case COL_VLAN:
+		if (!jint(a, "vlan", &vlan))
+			return NULL;
+		snprintf(buf, size, "%" PRId64, vlan);
+		return buf;
+	case COL_TRUNKS:
+		return nonempty(jstr(a, "trunks"));
+	case COL_MAC:
+		return nonempty(jstr(a, "mac"));
+	case COL_LEARNING:
+		if (!jbool(a, "learning", &on))
+			return NULL;
+		return on ? "on" : "off";
+	case COL_STATE:
+		return nonempty(jstr(a, "state"));
+	case COL_OWNER:
+		return nonempty(jstr(a, "owner"));
+	case COL_ERROR:
+		return nonempty(jstr(a, "error"));
+	case N_ATT_COLS:
+		break;
+	}
+	return NULL;
+}
+
+static const char *att_state_color(const struct ctl *c, const char *state)
+{
+	if (!strcmp(state, "plugged"))
+		return color(c, GREEN);
+	if (!strcmp(state, "absent"))
+		return "";
+	if (!strcmp(state, "pending") || !strcmp(state, "orphaned") || !strcmp(state, "detached"))
+		return color(c, YELLOW);
+	return color(c, RED);
+}
+
+/* Whether an attachment is a row of the table: every one with all, else those not plugged. */
+static bool att_shown(struct json_object *a, bool all)
+{
+	return all || strcmp(jstr(a, "state") ?: "", "plugged");
+}
+
+/*
+ * The attachments table. IFNAME, VNET and STATE always; the other columns only when a row has
+ * a value there (LEARNING: when a row has it off). Columns as wide as their widest cell.
+ */
+static void print_attachments(const struct ctl *c, struct json_object *atts, bool all)
+{
+	bool show[N_ATT_COLS] = { [COL_IFNAME] = true, [COL_VNET] = true, [COL_STATE] = true };
+	size_t w[N_ATT_COLS], i;
+	char num[24];
+	int k, last = 0;
+
+	for (k = 0; k < N_ATT_COLS; k++)
+		w[k] = strlen(att_col_names[k]);
+	for (i = 0; i < jlen(atts); i++) {
+		struct json_object *a = json_object_array_get_idx(atts, i);
+
+		if (!att_shown(a, all))
+			continue;
+		for (k = 0; k < N_ATT_COLS; k++) {
+			const char *v = att_cell(a, k, num, sizeof(num));
+
+			if (!v)
+				continue;
+			if (k != COL_LEARNING || !strcmp(v, "off"))
+				show[k] = true;
+			if (strlen(v) > w[k])
+				w[k] = strlen(v);
+		}
+	}
+	for (k = 0; k < N_ATT_COLS; k++)
+		if (show[k])
+			last = k;
+
+	fputs(color(c, BOLD), stdout);
+	for (k = 0; k < N_ATT_COLS; k++) {
+		if (!show[k])
+			continue;
+		if (k == last)
+			fputs(att_col_names[k], stdout);
+		else
+			printf("%-*s  ", (int)w[k], att_col_names[k]);
+	}
+	printf("%s\n", color(c, RESET));
+	for (i = 0; i < jlen(atts); i++) {
+		struct json_object *a = json_object_array_get_idx(atts, i);
+
+		if (!att_shown(a, all))
+			continue;
+		for (k = 0; k < N_ATT_COLS; k++) {
+			const char *v = att_cell(a, k, num, sizeof(num)) ?: "-";
+
+			if (!show[k])
+				continue;
+			if (k == COL_STATE)
+				fputs(att_state_color(c, v), stdout);
+			put_clean(v, stdout);
+			if (k == COL_STATE)
+				fputs(color(c, RESET), stdout);
+			if (k != last)
+				printf("%*s", (int)(w[k] - strlen(v) + 2), "");
+		}
+		putchar('\n');
+	}
+}
+
+/* Attachments counted by state. */
+struct att_count {
+	size_t total, plugged, pending, failed, absent, orphaned;
+};
+
+static void count_attachments(struct json_object *atts, struct att_count *ret)
+{
+	struct att_count n = {};
+	size_t i;
+
+	for (i = 0; i < jlen(atts); i++) {
+		const char *state = jstr(json_object_array_get_idx(atts, i), "state") ?: "";
+
+		n.total++;
+		if (!strcmp(state, "plugged"))
+			n.plugged++;
+		else if (!strcmp(state, "pending"))
+			n.pending++;
+		else if (!strcmp(state, "absent"))
+			n.absent++;
+		else if (!strcmp(state, "orphaned"))
+			n.orphaned++;
+		else
+			n.failed++; /* failed, or a state this sdnctl does not know */
+	}
+	*ret = n;
+}
+
 static int cmd_status(struct ctl *c)
 {
 	_cleanup_json_ struct json_object *st = NULL;
-	struct json_object *objs, *conflicts;
+	struct json_object *objs, *conflicts, *atts;
 	size_t n_in_sync = 0, n_pending = 0, n_failed = 0, n, i;
 	const char *config_error, *s;
 	int64_t gen = 0, pid, last;
+	struct att_count na;
 	bool have_gen;
 	char age[96];
 	int e;
@@ -964,6 +1390,7 @@ static int cmd_status(struct ctl *c)
 	objs = jarray(st, "objects");
 	conflicts = jarray(st, "conflicts");
 	config_error = jstr(st, "config_error");
+	atts = jarray(st, "attachments"); /* NULL from an sdnd without attachments */
 	n = jlen(objs);
 	for (i = 0; i < n; i++) {
 		const char *state = jstr(json_object_array_get_idx(objs, i), "state") ?: "";
@@ -975,7 +1402,10 @@ static int cmd_status(struct ctl *c)
 		else
 			n_failed++; /* failed, or a state this sdnctl does not know */
 	}
-	e = n_in_sync == n && !jlen(conflicts) && !(config_error && *config_error)
+	/* absent (a stopped guest) and orphaned attachments are no reason to fail */
+	count_attachments(atts, &na);
+	e = n_in_sync == n && !jlen(conflicts) && !(config_error && *config_error) && !na.pending &&
+			    !na.failed
 		    ? CTL_OK
 		    : CTL_NOT_IN_SYNC;
 	if (c->json) {
@@ -1009,6 +1439,15 @@ static int cmd_status(struct ctl *c)
 	printf(LABEL "%zu: %zu in sync, %s%zu pending%s, %s%zu failed%s\n", "objects", n, n_in_sync,
 	       n_pending ? color(c, YELLOW) : "", n_pending, n_pending ? color(c, RESET) : "",
 	       n_failed ? color(c, RED) : "", n_failed, n_failed ? color(c, RESET) : "");
+	if (atts && !na.total)
+		printf(LABEL "none\n", "attachments");
+	else if (atts)
+		printf(LABEL "%zu: %zu plugged, %s%zu pending%s, %s%zu failed%s, %zu absent, "
+			     "%zu orphaned\n",
+		       "attachments", na.total, na.plugged, na.pending ? color(c, YELLOW) : "",
+		       na.pending, na.pending ? color(c, RESET) : "",
+		       na.failed ? color(c, RED) : "", na.failed, na.failed ? color(c, RESET) : "",
+		       na.absent, na.orphaned);
 
 	putchar('\n');
 	if (!n)
@@ -1017,6 +1456,14 @@ static int cmd_status(struct ctl *c)
 		printf("%sall %zu objects in sync%s\n", color(c, GREEN), n, color(c, RESET));
 	else
 		print_objects(c, objs);
+
+	if (na.total && na.plugged == na.total && !c->all) {
+		printf("%sall %zu attachments plugged%s\n", color(c, GREEN), na.total,
+		       color(c, RESET));
+	} else if (na.total) {
+		putchar('\n');
+		print_attachments(c, atts, c->all);
+	}
 
 	if (jlen(conflicts)) {
 		printf("\n%sconflicts%s (vnets skipped):\n", color(c, RED), color(c, RESET));
@@ -1043,10 +1490,511 @@ static int cmd_metrics(struct ctl *c)
 	return get_text(c, "/metrics");
 }
 
+/*
+ * Attachments: attach, detach, attachments, and the guest hook.
+ */
+
+/* A name the kernel takes for an interface, and that fits in a URL's path segment as it is. */
+static bool ifname_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > IFNAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) ||
+		    iscntrl((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* Read a VLAN ID (1 to 4094, decimal digits only) at *p and move *p past it. */
+static bool read_vid(const char **p, int *ret)
+{
+	int v = 0, digits = 0;
+
+	while (isdigit((unsigned char)**p) && digits < 5) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		digits++;
+	}
+	if (!digits || isdigit((unsigned char)**p) || v < 1 || v > 4094)
+		return false;
+	*ret = v;
+	return true;
+}
+
+static bool parse_vlan(const char *s, int *ret)
+{
+	int v;
+
+	if (!read_vid(&s, &v) || *s)
+		return false;
+	*ret = v;
+	return true;
+}
+
+/* "10-20;30": VLAN IDs and ascending ranges separated by ';'. */
+static bool trunks_valid(const char *s)
+{
+	int lo, hi;
+
+	for (;;) {
+		if (!read_vid(&s, &lo))
+			return false;
+		if (*s == '-' && (s++, !read_vid(&s, &hi) || hi < lo))
+			return false;
+		if (!*s)
+			return true;
+		if (*s != ';' && *s != ',')
+			return false;
+		s++;
+	}
+}
+
+/* "xx:xx:xx:xx:xx:xx" in hex digits of either case, into ret[18] in lower case. */
+static bool parse_mac(const char *s, char *ret)
+{
+	char m[18];
+	int i;
+
+	if (strlen(s) != 17)
+		return false;
+	for (i = 0; i < 17; i++) {
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return false;
+		m[i] = (char)tolower((unsigned char)s[i]);
+	}
+	m[17] = '\0';
+	memcpy(ret, m, sizeof(m));
+	return true;
+}
+
+/* 0/1, no/yes, off/on, false/true, in any case. */
+static bool parse_bool(const char *s, bool *ret)
+{
+	static const char *const no[] = { "0", "no", "off", "false" };
+	static const char *const yes[] = { "1", "yes", "on", "true" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(no); i++) {
+		if (!strcasecmp(s, no[i])) {
+			*ret = false;
+			return true;
+		}
+		if (!strcasecmp(s, yes[i])) {
+			*ret = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Check the VLAN, trunks and MAC (each NULL when not given) into c->req; who names where each
+ * came from in a message ("--vlan" or "SDND_VLAN" for whos[0], then trunks, then MAC), after
+ * cmd ("attach: " or ""). -1 to go on, or CTL_USAGE after saying why not.
+ */
+static int check_settings(struct ctl *c, const char *cmd, const char *vlan, const char *trunks,
+			  const char *mac, const char *const whos[3])
+{
+	struct attach_req *q = &c->req;
+
+	if (vlan && !parse_vlan(vlan, &q->vlan))
+		return usage_error("%s%s must be a VLAN ID between 1 and 4094, not \"%s\"", cmd,
+				   whos[0], vlan);
+	if (trunks && !trunks_valid(trunks))
+		return usage_error("%s%s must be VLAN IDs (1 to 4094) and ranges separated by "
+				   "';' (or ','), like 10-20;30, not \"%s\"",
+				   cmd, whos[1], trunks);
+	q->trunks = trunks;
+	if (mac && !parse_mac(mac, q->mac))
+		return usage_error("%s%s must be a MAC address like bc:24:11:00:00:01, not \"%s\"",
+				   cmd, whos[2], mac);
+	return -1;
+}
+
+/* attach: c->req from the command line. -1 to go on, or CTL_USAGE after saying why not. */
+static int prepare_attach(struct ctl *c)
+{
+	static const char *const whos[3] = { "--vlan", "--trunks", "--mac" };
+	struct attach_req *q = &c->req;
+	const struct attach_opts *o = &c->opt;
+
+	q->ifname = c->args[0];
+	if (!ifname_valid(q->ifname))
+		return usage_error("attach: bad interface name \"%s\" (1 to %d characters, no '/', "
+				   "':' or white space)",
+				   q->ifname, IFNAME_MAX);
+	if (!o->vnet)
+		return usage_error("attach: missing --vnet VNET");
+	q->vnet = o->vnet;
+	q->owner = o->owner;
+	q->learning = !o->no_learning;
+	return check_settings(c, "attach: ", o->vlan, o->trunks, o->mac, whos);
+}
+
+static int prepare_detach(struct ctl *c)
+{
+	c->req.ifname = c->args[0];
+	if (!ifname_valid(c->req.ifname))
+		return usage_error("detach: bad interface name \"%s\" (1 to %d characters, no '/', "
+				   "':' or white space)",
+				   c->req.ifname, IFNAME_MAX);
+	return -1;
+}
+
+/* An environment variable, NULL when unset or empty. */
+static const char *env(const char *name)
+{
+	return nonempty(getenv(name));
+}
+
+/*
+ * The hook: the interface from QEMU's arguments (IFNAME), LXC's (CTNAME net up TYPE IFNAME) or
+ * LXC's environment (LXC_NET_PEER, LXC_NAME, with lxc.hook.version = 1); the vnet from --vnet,
+ * $SDND_VNET or the program name; the settings from the options, else the environment.
+ * -1 to go on, or CTL_USAGE after saying why not, in one line.
+ */
+static int prepare_hook(struct ctl *c)
+{
+	static const char *const opt_whos[3] = { "--vlan", "--trunks", "--mac" };
+	static const char *const env_whos[3] = { "SDND_VLAN", "SDND_TRUNKS", "SDND_MAC" };
+	struct attach_req *q = &c->req;
+	const struct attach_opts *o = &c->opt;
+	const char *ifname = NULL, *ct = NULL, *v;
+	const char *whos[3];
+	int e;
+
+	if (c->nargs == 1) {
+		ifname = c->args[0];
+	} else if (c->nargs >= 4 && !strcmp(c->args[1], "net")) {
+		if (strcmp(c->args[2], "up"))
+			return usage_error("%s: called for \"%s\"; it is a script for \"up\" only",
+					   c->args[0], c->args[2]);
+		if (c->nargs == 4)
+			return usage_error("%s: LXC gave no host-side interface (network type "
+					   "\"%s\")",
+					   c->args[0], c->args[3]);
+		ct = c->args[0];
+		ifname = c->args[4];
+	} else if (!c->nargs && env("LXC_NET_PEER")) {
+		v = env("LXC_HOOK_TYPE");
+		if (v && strcmp(v, "up"))
+			return usage_error("called for \"%s\" (LXC_HOOK_TYPE); it is a script for "
+					   "\"up\" only",
+					   v);
+		ifname = env("LXC_NET_PEER");
+		ct = env("LXC_NAME") ?: ifname;
+	} else if (!c->nargs) {
+		return usage_error("missing IFNAME (QEMU runs HOOK IFNAME, LXC HOOK CTNAME net up "
+				   "veth IFNAME)");
+	} else {
+		return usage_error("expected IFNAME (QEMU) or CTNAME net up TYPE IFNAME (LXC), "
+				   "not %zu arguments",
+				   c->nargs);
+	}
+	if (!ifname_valid(ifname))
+		return usage_error("bad interface name \"%s\" (1 to %d characters, no '/', ':' or "
+				   "white space)",
+				   ifname, IFNAME_MAX);
+	q->ifname = ifname;
+	set_msg_ctx(ifname, NULL);
+
+	q->vnet = o->vnet ?: env("SDND_VNET") ?: c->at_vnet;
+	if (!q->vnet)
+		return usage_error("no vnet: give --vnet VNET, set SDND_VNET, or run the hook as "
+				   "%s@VNET",
+				   HOOK_NAME);
+	set_msg_ctx(ifname, q->vnet);
+
+	whos[0] = o->vlan ? opt_whos[0] : env_whos[0];
+	whos[1] = o->trunks ? opt_whos[1] : env_whos[1];
+	whos[2] = o->mac ? opt_whos[2] : env_whos[2];
+	e = check_settings(c, "", o->vlan ?: env("SDND_VLAN"), o->trunks ?: env("SDND_TRUNKS"),
+			   o->mac ?: env("SDND_MAC"), whos);
+	if (e >= 0)
+		return e;
+
+	q->learning = true;
+	if (o->no_learning)
+		q->learning = false;
+	else if ((v = env("SDND_LEARNING")) && !parse_bool(v, &q->learning))
+		return usage_error("SDND_LEARNING must be 0 or 1, no or yes, off or on, not \"%s\"",
+				   v);
+
+	q->owner = o->owner ?: env("SDND_OWNER");
+	if (!q->owner) {
+		if (asprintf(&c->owner, "%s/%s", ct ? "lxc" : "qemu", ct ?: ifname) < 0) {
+			c->owner = NULL;
+			errorf("%s\n", strerror(ENOMEM));
+			return CTL_DAEMON_ERROR;
+		}
+		q->owner = c->owner;
+	}
+	return -1;
+}
+
+/* Add v (a new object, or NULL when it could not be made) at key; 0 or -ENOMEM. */
+static int jadd(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!v || json_object_object_add(o, key, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The body of PUT /v1/attachments/IFNAME, or NULL without memory. */
+static struct json_object *attach_body(const struct attach_req *q)
+{
+	struct json_object *o = json_object_new_object();
+	int r;
+
+	if (!o)
+		return NULL;
+	r = jadd(o, "vnet", json_object_new_string(q->vnet));
+	if (!r && *q->mac)
+		r = jadd(o, "mac", json_object_new_string(q->mac));
+	if (!r && q->vlan)
+		r = jadd(o, "vlan", json_object_new_int(q->vlan));
+	if (!r && q->trunks)
+		r = jadd(o, "trunks", json_object_new_string(q->trunks));
+	if (!r)
+		r = jadd(o, "learning", json_object_new_boolean(q->learning));
+	if (!r && q->owner)
+		r = jadd(o, "owner", json_object_new_string(q->owner));
+	if (r < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * "/v1/attachments/IFNAME", IFNAME percent-encoded but for unreserved characters; NULL without
+ * memory.
+ */
+static char *attachment_path(const char *ifname)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *path = malloc(strlen("/v1/attachments/") + 3 * strlen(ifname) + 1), *p;
+
+	if (!path)
+		return NULL;
+	p = stpcpy(path, "/v1/attachments/");
+	for (; *ifname; ifname++) {
+		unsigned char ch = (unsigned char)*ifname;
+
+		if (isalnum(ch) || strchr("-._~", ch)) {
+			*p++ = (char)ch;
+		} else {
+			*p++ = '%';
+			*p++ = hex[ch >> 4];
+			*p++ = hex[ch & 15];
+		}
+	}
+	*p = '\0';
+	return path;
+}
+
+/*
+ * PUT /v1/attachments/IFNAME with c->req; the attachment sdnd answers with into *ret, or the
+ * exit status after saying in one line why there is none.
+ */
+static int put_attachment(struct ctl *c, struct json_object **ret)
+{
+	_cleanup_(reply_done) struct reply r = {};
+	_cleanup_json_ struct json_object *body = NULL;
+	_cleanup_free_ char *path = NULL, *what = NULL;
+	struct request rq = { .method = "PUT", .content_type = "application/json" };
+	const struct attach_req *q = &c->req;
+	int e;
+
+	body = attach_body(q);
+	path = attachment_path(q->ifname);
+	if (!body || !path) {
+		errorf("%s\n", strerror(ENOMEM));
+		return CTL_DAEMON_ERROR;
+	}
+	rq.path = path;
+	rq.body = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE);
+	rq.body_len = strlen(rq.body);
+	e = http(c, &rq, &r);
+	if (e)
+		return e;
+	if (r.status >= 200 && r.status <= 299)
+		return reply_json(c, &r, ret);
+	if (asprintf(&what, "%s: vnet %s refused", q->ifname, q->vnet) < 0) {
+		what = NULL;
+		errorf("%s\n", strerror(ENOMEM));
+		return CTL_DAEMON_ERROR;
+	}
+	return report_refusal(c, what, &r);
+}
+
+/* Whether an attachment in this state is as good as the hook or attach can make it now. */
+static bool att_state_ok(const char *state)
+{
+	return !strcmp(state, "plugged") || !strcmp(state, "pending") || !strcmp(state, "absent");
+}
+
+/*
+ * An attachment sdnd took but that is not fine: "PROG: WHAT failed: ERROR", WHAT being
+ * "IFNAME: vnet VNET" (hook) or "IFNAME: attached to vnet VNET, but" (attach).
+ */
+static void report_bad_state(const char *what, struct json_object *a)
+{
+	const char *state = jstr(a, "state"), *err = nonempty(jstr(a, "error"));
+
+	fprintf(stderr, "%s: ", prog);
+	put_clean(what, stderr);
+	if (state && !strcmp(state, "failed")) {
+		fputs(" failed", stderr);
+	} else if (state && !strcmp(state, "orphaned")) {
+		fputs(" orphaned", stderr);
+		err = err ?: "the vnet is no longer in this node's configuration";
+	} else {
+		fputs(" in state \"", stderr);
+		put_clean(state ?: "", stderr);
+		fputc('"', stderr);
+	}
+	if (err) {
+		fputs(": ", stderr);
+		put_clean(err, stderr);
+	}
+	fputc('\n', stderr);
+}
+
+static int cmd_attach(struct ctl *c)
+{
+	_cleanup_json_ struct json_object *a = NULL;
+	_cleanup_free_ char *what = NULL;
+	const char *state, *vnet;
+	int e;
+
+	e = put_attachment(c, &a);
+	if (e)
+		return e;
+	if (c->json)
+		print_json(a);
+	state = jstr(a, "state") ?: "";
+	vnet = nonempty(jstr(a, "vnet")) ?: c->req.vnet;
+	if (att_state_ok(state)) {
+		if (c->json)
+			return CTL_OK;
+		put_clean(c->req.ifname, stdout);
+		fputs(strcmp(state, "plugged") ? ": attached to vnet " : ": plugged into vnet ",
+		      stdout);
+		put_clean(vnet, stdout);
+		if (!strcmp(state, "pending"))
+			fputs("; pending: being applied", stdout);
+		else if (!strcmp(state, "absent"))
+			fputs("; absent: plugged when the interface appears", stdout);
+		putchar('\n');
+		return CTL_OK;
+	}
+	if (asprintf(&what, "%s: attached to vnet %s, but", c->req.ifname, vnet) < 0) {
+		what = NULL;
+		errorf("%s\n", strerror(ENOMEM));
+		return CTL_DAEMON_ERROR;
+	}
+	report_bad_state(what, a);
+	return CTL_DAEMON_ERROR;
+}
+
+static int cmd_detach(struct ctl *c)
+{
+	_cleanup_(reply_done) struct reply r = {};
+	_cleanup_json_ struct json_object *a = NULL;
+	_cleanup_free_ char *path = NULL, *what = NULL;
+	struct request rq = { .method = "DELETE" };
+	const char *vnet;
+	int e;
+
+	path = attachment_path(c->req.ifname);
+	if (!path || asprintf(&what, "%s: not detached", c->req.ifname) < 0) {
+		what = NULL;
+		errorf("%s\n", strerror(ENOMEM));
+		return CTL_DAEMON_ERROR;
+	}
+	rq.path = path;
+	e = http(c, &rq, &r);
+	if (e)
+		return e;
+	if (r.status < 200 || r.status > 299)
+		return report_refusal(c, what, &r);
+	e = reply_json(c, &r, &a);
+	if (e)
+		return e;
+	if (c->json) {
+		print_json(a);
+		return CTL_OK;
+	}
+	put_clean(c->req.ifname, stdout);
+	vnet = nonempty(jstr(a, "vnet"));
+	if (vnet) {
+		fputs(": detached from vnet ", stdout);
+		put_clean(vnet, stdout);
+		putchar('\n');
+	} else {
+		fputs(": detached\n", stdout);
+	}
+	return CTL_OK;
+}
+
+static int cmd_attachments(struct ctl *c)
+{
+	_cleanup_json_ struct json_object *j = NULL;
+	struct json_object *atts;
+	int e;
+
+	e = get_json(c, "/v1/attachments", &j);
+	if (e)
+		return e;
+	atts = jarray(j, "attachments");
+	if (!atts) {
+		errorf("sdnd's answer has no attachments\n");
+		return CTL_DAEMON_ERROR;
+	}
+	if (c->json)
+		print_json(j);
+	else if (!jlen(atts))
+		puts("no attachments");
+	else
+		print_attachments(c, atts, true);
+	return CTL_OK;
+}
+
+/* The guest hook: attach, silently when it went well, else one line on stderr. */
+static int cmd_hook(struct ctl *c)
+{
+	_cleanup_json_ struct json_object *a = NULL;
+	_cleanup_free_ char *what = NULL;
+	int e;
+
+	e = put_attachment(c, &a);
+	if (e)
+		return e;
+	if (att_state_ok(jstr(a, "state") ?: ""))
+		return CTL_OK;
+	if (asprintf(&what, "%s: vnet %s", c->req.ifname, c->req.vnet) < 0) {
+		what = NULL;
+		errorf("%s\n", strerror(ENOMEM));
+		return CTL_DAEMON_ERROR;
+	}
+	report_bad_state(what, a);
+	return CTL_DAEMON_ERROR;
+}
+
 struct command {
 	const char *name;
 	int (*run)(struct ctl *c);
-	bool json, all, file, dry_run; /* the options the command takes */
+	/* checks the command's arguments: -1 to go on, or an exit status after saying why not */
+	int (*prepare)(struct ctl *c);
+	size_t min_args, max_args;
+	bool json, all, file, dry_run, attach; /* the options the command takes */
 };
 
 static const struct command commands[] = {
@@ -1055,38 +2003,110 @@ static const struct command commands[] = {
 	{ .name = "apply", .run = cmd_apply, .json = true, .file = true, .dry_run = true },
 	{ .name = "config", .run = cmd_config },
 	{ .name = "metrics", .run = cmd_metrics },
+	{ .name = "attach",
+	  .run = cmd_attach,
+	  .prepare = prepare_attach,
+	  .min_args = 1,
+	  .max_args = 1,
+	  .json = true,
+	  .attach = true },
+	{ .name = "detach",
+	  .run = cmd_detach,
+	  .prepare = prepare_detach,
+	  .min_args = 1,
+	  .max_args = 1,
+	  .json = true },
+	{ .name = "attachments", .run = cmd_attachments, .json = true },
+	{ .name = "hook", .run = cmd_hook, .prepare = prepare_hook, .max_args = 5, .attach = true },
+};
+
+/* A --url or $SDND_URL (from says which) into c->url, without its final '/'. */
+static int set_url(struct ctl *c, const char *url, const char *from)
+{
+	const char *host, *p;
+	size_t n = strlen(url);
+
+	if (!strncasecmp(url, "http://", 7))
+		host = url + 7;
+	else if (!strncasecmp(url, "https://", 8))
+		host = url + 8;
+	else
+		return usage_error("%s: \"%s\" is not an http:// or https:// URL", from, url);
+	for (p = url; *p; p++)
+		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+			break;
+	if (!*host || *host == '/' || *p || strpbrk(url, "?#"))
+		return usage_error("%s: bad URL \"%s\" (http://HOST:PORT, without a query)", from,
+				   url);
+	while (url[n - 1] == '/')
+		n--;
+	free(c->url);
+	c->url = strndup(url, n);
+	if (!c->url) {
+		errorf("%s\n", strerror(ENOMEM));
+		return CTL_DAEMON_ERROR;
+	}
+	return -1;
+}
+
+enum {
+	OPT_JSON = 0x100,
+	OPT_DRY_RUN,
+	OPT_URL,
+	OPT_TOKEN_FILE,
+	OPT_VNET,
+	OPT_VLAN,
+	OPT_TRUNKS,
+	OPT_MAC,
+	OPT_NO_LEARNING,
+	OPT_OWNER,
 };
 
 /*
- * Options go before or after the command. Returns -1 to go on with *ret_cmd, or the exit status
- * (help, version, a bad command line).
+ * Options go before or after the command. Run as the hook, every argument is the hook's.
+ * Returns -1 to go on with *ret_cmd, or the exit status (help, version, a bad command line).
  */
 static int parse_args(int argc, char **argv, struct ctl *c, const struct command **ret_cmd)
 {
 	/* clang-format off */
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 'S' },
-		{ "json", no_argument, NULL, 'j' },
+		{ "url", required_argument, NULL, OPT_URL },
+		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "all", no_argument, NULL, 'a' },
 		{ "file", required_argument, NULL, 'f' },
-		{ "dry-run", no_argument, NULL, 'n' },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "vnet", required_argument, NULL, OPT_VNET },
+		{ "vlan", required_argument, NULL, OPT_VLAN },
+		{ "trunks", required_argument, NULL, OPT_TRUNKS },
+		{ "mac", required_argument, NULL, OPT_MAC },
+		{ "no-learning", no_argument, NULL, OPT_NO_LEARNING },
+		{ "owner", required_argument, NULL, OPT_OWNER },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	/* clang-format on */
 	const struct command *cmd = NULL;
+	const char *socket = NULL, *url = NULL, *url_from = "--url", *attach_opt = NULL;
 	bool help = false, version = false;
-	int o;
+	int o, e;
 	size_t i;
 
 	opterr = 0; /* our messages, followed by the synopsis */
 	while ((o = getopt_long(argc, argv, ":S:af:hV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'S':
-			c->socket = optarg;
+			socket = optarg;
 			break;
-		case 'j':
+		case OPT_URL:
+			url = optarg;
+			break;
+		case OPT_TOKEN_FILE:
+			c->token_file = optarg;
+			break;
+		case OPT_JSON:
 			c->json = true;
 			break;
 		case 'a':
@@ -1095,8 +2115,32 @@ static int parse_args(int argc, char **argv, struct ctl *c, const struct command
 		case 'f':
 			c->file = optarg;
 			break;
-		case 'n':
+		case OPT_DRY_RUN:
 			c->dry_run = true;
+			break;
+		case OPT_VNET:
+			c->opt.vnet = optarg;
+			attach_opt = "--vnet";
+			break;
+		case OPT_VLAN:
+			c->opt.vlan = optarg;
+			attach_opt = "--vlan";
+			break;
+		case OPT_TRUNKS:
+			c->opt.trunks = optarg;
+			attach_opt = "--trunks";
+			break;
+		case OPT_MAC:
+			c->opt.mac = optarg;
+			attach_opt = "--mac";
+			break;
+		case OPT_NO_LEARNING:
+			c->opt.no_learning = true;
+			attach_opt = "--no-learning";
+			break;
+		case OPT_OWNER:
+			c->opt.owner = optarg;
+			attach_opt = "--owner";
 			break;
 		case 'h':
 			help = true;
@@ -1113,7 +2157,7 @@ static int parse_args(int argc, char **argv, struct ctl *c, const struct command
 			return usage_error("unknown option -%c", optopt);
 		}
 	}
-	if (help || (optind < argc && !strcmp(argv[optind], "help"))) {
+	if (help || (!hook_mode && optind < argc && !strcmp(argv[optind], "help"))) {
 		usage(stdout);
 		return CTL_OK;
 	}
@@ -1121,15 +2165,28 @@ static int parse_args(int argc, char **argv, struct ctl *c, const struct command
 		printf("sdnctl %s\n", SDND_VERSION);
 		return CTL_OK;
 	}
-	if (optind >= argc)
-		return usage_error("missing command");
-	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(argv[optind], commands[i].name))
-			cmd = &commands[i];
-	if (!cmd)
-		return usage_error("unknown command \"%s\"", argv[optind]);
-	if (optind + 1 < argc)
-		return usage_error("%s: unexpected argument \"%s\"", cmd->name, argv[optind + 1]);
+	if (hook_mode) {
+		for (i = 0; i < ARRAY_SIZE(commands); i++)
+			if (commands[i].run == cmd_hook)
+				cmd = &commands[i];
+	} else {
+		if (optind >= argc)
+			return usage_error("missing command");
+		for (i = 0; i < ARRAY_SIZE(commands); i++)
+			if (!strcmp(argv[optind], commands[i].name))
+				cmd = &commands[i];
+		if (!cmd)
+			return usage_error("unknown command \"%s\"", argv[optind]);
+		optind++;
+		hook_mode = cmd->run == cmd_hook;
+	}
+	c->args = argv + optind;
+	c->nargs = (size_t)(argc - optind);
+	if (c->nargs > cmd->max_args)
+		return usage_error("%s: unexpected argument \"%s\"", cmd->name,
+				   c->args[cmd->max_args]);
+	if (c->nargs < cmd->min_args)
+		return usage_error("%s: missing IFNAME", cmd->name);
 	if (c->json && !cmd->json)
 		return usage_error("%s: no --json (it prints the daemon's text as it is)",
 				   cmd->name);
@@ -1139,38 +2196,142 @@ static int parse_args(int argc, char **argv, struct ctl *c, const struct command
 		return usage_error("%s: -f is an option of plan and apply", cmd->name);
 	if (c->dry_run && !cmd->dry_run)
 		return usage_error("%s: --dry-run is an option of apply", cmd->name);
+	if (attach_opt && !cmd->attach)
+		return usage_error("%s: %s is an option of attach and hook", cmd->name, attach_opt);
 	if (!strcmp(cmd->name, "apply") && !c->file)
 		return usage_error("apply: missing -f FILE");
 	if (c->file && !*c->file)
 		return usage_error("%s: -f needs a file name", cmd->name);
-	if (!*c->socket || strlen(c->socket) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
-		return usage_error("bad socket path \"%s\" (1 to %zu bytes)", c->socket,
-				   sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
+	if (c->opt.vnet && !*c->opt.vnet)
+		return usage_error("%s: --vnet needs a vnet name", cmd->name);
+
+	/* where sdnd is: the command line, else the environment; a URL before a socket */
+	if (socket && url)
+		return usage_error("give either --socket or --url, not both");
+	if (!socket && !url) {
+		url = env("SDND_URL");
+		url_from = "SDND_URL";
+	}
+	if (url) {
+		e = set_url(c, url, url_from);
+		if (e >= 0)
+			return e;
+	} else {
+		c->socket = socket ?: getenv("SDND_SOCKET") ?: DEFAULT_SOCKET;
+		if (!*c->socket ||
+		    strlen(c->socket) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
+			return usage_error("bad socket path \"%s\" (1 to %zu bytes)", c->socket,
+					   sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
+	}
+	if (!c->token_file)
+		c->token_file = env("SDND_TOKEN_FILE");
+	else if (!*c->token_file)
+		return usage_error("--token-file needs a file name");
+
+	if (cmd->prepare) {
+		e = cmd->prepare(c);
+		if (e >= 0)
+			return e;
+	}
 	*ret_cmd = cmd;
 	return -1;
 }
 
+/*
+ * The token: the first line of c->token_file without the white space around it. -1 to go on,
+ * or CTL_USAGE after saying why not.
+ */
+static int read_token(struct ctl *c)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	char empty[1] = "", *s, *end, *p;
+	size_t cap = 0;
+	ssize_t n = 0;
+	int r = 0;
+
+	f = fopen(c->token_file, "re");
+	if (!f) {
+		r = -errno;
+	} else {
+		errno = 0;
+		n = getline(&line, &cap, f);
+		if (n < 0 && errno)
+			r = -errno;
+		else if (n < 0)
+			n = 0; /* an empty file */
+	}
+	if (r < 0) {
+		errorf("cannot read the token file %s: %s\n", c->token_file, strerror(-r));
+		return CTL_USAGE;
+	}
+	s = line ?: empty;
+	end = s + n;
+	while (s < end && isspace((unsigned char)*s))
+		s++;
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	*end = '\0';
+	for (p = s; *p && !iscntrl((unsigned char)*p); p++)
+		;
+	if (!*s || *p) {
+		errorf("the token file %s %s\n", c->token_file,
+		       *s ? "has a control character in its first line"
+			  : "has no token: its first line is empty");
+		r = CTL_USAGE;
+	} else {
+		c->token = strdup(s);
+		if (!c->token) {
+			errorf("%s\n", strerror(ENOMEM));
+			r = CTL_DAEMON_ERROR;
+		}
+	}
+	if (line)
+		explicit_bzero(line, cap);
+	return r ? r : -1;
+}
+
+/* Run as "sdnd-ifup" or "sdnd-ifup@VNET" (a symlink to sdnctl): the hook. */
+static void hook_from_name(struct ctl *c, const char *argv0)
+{
+	const char *base = strrchr(argv0, '/'), *at;
+
+	base = base ? base + 1 : argv0;
+	if (strncmp(base, HOOK_NAME, strlen(HOOK_NAME)))
+		return;
+	hook_mode = true;
+	prog = HOOK_NAME;
+	at = strchr(base, '@');
+	c->at_vnet = at && at[1] ? at + 1 : NULL;
+}
+
 int main(int argc, char **argv)
 {
-	struct ctl c = { .socket = getenv("SDND_SOCKET") ?: DEFAULT_SOCKET };
+	struct ctl c = {};
 	const struct command *cmd = NULL;
 	const char *term = getenv("TERM");
 	int e;
 
+	if (argc > 0 && argv[0])
+		hook_from_name(&c, argv[0]);
 	e = parse_args(argc, argv, &c, &cmd);
+	if (e < 0 && c.token_file)
+		e = read_token(&c);
 	if (e >= 0)
-		return e;
+		goto out;
 	c.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term && strcmp(term, "dumb");
 
 	if (curl_global_init(CURL_GLOBAL_NOTHING) != CURLE_OK) {
-		fprintf(stderr, "sdnctl: cannot initialise libcurl\n");
-		return CTL_DAEMON_ERROR;
+		errorf("cannot initialise libcurl\n");
+		e = CTL_DAEMON_ERROR;
+		goto out;
 	}
 	c.curl = curl_easy_init();
 	if (!c.curl) {
-		fprintf(stderr, "sdnctl: cannot initialise libcurl\n");
+		errorf("cannot initialise libcurl\n");
 		curl_global_cleanup();
-		return CTL_DAEMON_ERROR;
+		e = CTL_DAEMON_ERROR;
+		goto out;
 	}
 	e = cmd->run(&c);
 	curl_easy_cleanup(c.curl);
@@ -1179,9 +2340,16 @@ int main(int argc, char **argv)
 	/* a full disk or a closed pipe must not pass for success */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (errno != EPIPE)
-			fprintf(stderr, "sdnctl: cannot write the output: %s\n", strerror(errno));
+			errorf("cannot write the output: %s\n", strerror(errno));
 		if (!e)
 			e = CTL_DAEMON_ERROR;
+	}
+out:
+	free(c.url);
+	free(c.owner);
+	if (c.token) {
+		explicit_bzero(c.token, strlen(c.token));
+		free(c.token);
 	}
 	return e;
 }

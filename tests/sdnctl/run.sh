@@ -1,8 +1,10 @@
 #!/bin/bash
 # Tests sdnctl, the control API's client: every command and exit status against fake_sdnd.py (a
-# stand-in for the daemon's API, no privileges needed), then, as root with a built sdnd next to
-# sdnctl (or SDND=path), against the real daemon in a fresh network namespace, where 'sdnctl
-# plan -f' must print exactly what 'sdnd plan' prints.
+# stand-in for the daemon's API, no privileges needed), on its unix socket and on a TCP port
+# with a bearer token (--url, --token-file); the guest hook sdnd-ifup in QEMU's form, LXC's, as
+# sdnd-ifup@VNET and from the environment; then, as root with a built sdnd next to sdnctl (or
+# SDND=path), against the real daemon in a fresh network namespace, where 'sdnctl plan -f' must
+# print exactly what 'sdnd plan' prints. (Attachments against the real daemon: tests/netns.)
 #
 #   SDNCTL=build/sdnctl SDND=build/sdnd bash tests/sdnctl/run.sh
 #
@@ -10,6 +12,9 @@
 # failed. A sanitizer report from sdnctl is a failure.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+# what the caller's environment must not change
+unset SDND_URL SDND_TOKEN_FILE SDND_VNET SDND_VLAN SDND_TRUNKS SDND_MAC SDND_LEARNING SDND_OWNER \
+	LXC_NET_PEER LXC_NAME LXC_HOOK_TYPE NO_COLOR
 top=$(cd "$here/../.." && pwd)
 SDNCTL=${SDNCTL:-$top/build/sdnctl}
 SDND=${SDND:-$(dirname "$SDNCTL")/sdnd}
@@ -110,6 +115,46 @@ wait_socket() {
 	return 1
 }
 
+# run COMMAND...: as ctl, for any command (the hook under its names).
+run() {
+	"$@" >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	if grep -q -E 'ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|runtime error:' "$T/err"; then
+		fail "$*: sanitizer report"
+	fi
+}
+
+# last_body PYTHON-EXPRESSION: the body of the last request the fake received is JSON b for
+# which the expression holds.
+last_body() {
+	tail -n 1 "$F/requests.log" | python3 -c \
+		'import json,sys; b=json.loads(json.load(sys.stdin)["body"]); sys.exit(0 if eval(sys.argv[1]) else 1)' \
+		"$1" 2>/dev/null
+}
+
+# one_line: the last run printed exactly one line on stderr, and nothing on stdout.
+one_line() { [ "$(wc -l <"$T/err")" -eq 1 ] && [ ! -s "$T/out" ]; }
+silent() { [ ! -s "$T/err" ] && [ ! -s "$T/out" ]; }
+
+# wait_file PATH: until PATH exists, 10 s at most.
+wait_file() {
+	for _ in $(seq 500); do
+		[ -e "$1" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# The guest hook: the build's sdnd-ifup symlink, and one symlink per vnet (sdnd-ifup@VNET).
+sdnctl_abs=$(cd "$(dirname "$SDNCTL")" && pwd)/$(basename "$SDNCTL")
+HOOK=$(dirname "$sdnctl_abs")/sdnd-ifup
+HOOKS=$T/hooks
+mkdir "$HOOKS"
+for name in sdnd-ifup sdnd-ifup@web sdnd-ifup@lan sdnd-ifup@nope; do
+	ln -s "$sdnctl_abs" "$HOOKS/$name"
+done
+[ -L "$HOOK" ] || HOOK=$HOOKS/sdnd-ifup
+
 echo "# command line"
 ctl --help
 expect "--help exits 0 and covers every command and exit status" 0 out "status [--all]" \
@@ -145,6 +190,94 @@ ctl -S "" status
 expect "empty socket path" 2 err "bad socket path"
 ctl -S "/$(printf 'x%.0s' $(seq 120))" status
 expect "socket path too long for a unix socket" 2 err "bad socket path"
+ctl --help
+expect "--help covers attachments, the hook, the TCP listener and the environment" 0 \
+	out "attach IFNAME --vnet VNET [--vlan N] [--trunks LIST] [--mac MAC]" \
+	out "[--no-learning] [--owner TEXT]" out "  detach IFNAME  " out "  attachments  " \
+	out "  hook [ATTACH OPTIONS] IFNAME" out "hook [ATTACH OPTIONS] CTNAME net up TYPE IFNAME" \
+	out "--url URL" out "--token-file FILE" out "--vnet VNET" out "--vlan N" \
+	out "--trunks LIST" out "--mac MAC" out "--no-learning" out "--owner TEXT" \
+	out "Attachment states: plugged" out "orphaned" out "Guest hook:" out "sdnd-ifup@web" \
+	out "SDND_VNET" out "SDND_VLAN" out "SDND_TRUNKS" out "SDND_MAC" out "SDND_LEARNING" \
+	out "SDND_OWNER" out "SDND_SOCKET" out "SDND_URL" out "SDND_TOKEN_FILE" \
+	out "LXC_NET_PEER" out "NO_COLOR" out "  0  success" out "  1  sdnd answered" \
+	out "  2  bad command line" out "  3  apply" out "  4  sdnd cannot be reached" \
+	out "authentication failed" out "absent and orphaned ones do not" noerr
+if [ -f "$(dirname "$SDNCTL")/CMakeCache.txt" ]; then
+	check "the build directory has sdnd-ifup -> sdnctl" \
+		[ "$(readlink "$(dirname "$SDNCTL")/sdnd-ifup")" = sdnctl ]
+fi
+run "$HOOK" --help
+expect "sdnd-ifup --help is sdnctl's help" 0 out "Guest hook:"
+
+# a command line refused before anything is sent: exit 2 with no daemon to ask
+export SDND_SOCKET=$T/nothing/sdnd.sock
+ctl attach
+expect "attach needs IFNAME" 2 err "attach: missing IFNAME" err "Usage: sdnctl"
+ctl attach tap0
+expect "attach needs --vnet" 2 err "attach: missing --vnet VNET"
+ctl attach tap0 tap1 --vnet web
+expect "attach takes one IFNAME" 2 err 'attach: unexpected argument "tap1"'
+ctl attach tap0 --vnet ""
+expect "attach: empty --vnet" 2 err "attach: --vnet needs a vnet name"
+for name in "" "tap 0" "a/b" "vm:0" "abcdefghijklmnop" ".."; do
+	ctl attach "$name" --vnet web
+	expect "attach: bad IFNAME \"$name\"" 2 \
+		err "attach: bad interface name \"$name\" (1 to 15 characters, no '/', ':' or white space)"
+done
+ctl attach abcdefghijklmno --vnet web
+expect "attach: a 15-character IFNAME is fine (sdnd is not running: exit 4)" 4
+for vlan in 0 4095 10x -1 ""; do
+	ctl attach tap0 --vnet lan --vlan "$vlan"
+	expect "attach: bad --vlan \"$vlan\"" 2 \
+		err "attach: --vlan must be a VLAN ID between 1 and 4094, not \"$vlan\""
+done
+for trunks in 10-5 0 "10;" 4095 "10 20" "-10"; do
+	ctl attach tap0 --vnet lan --trunks "$trunks"
+	expect "attach: bad --trunks \"$trunks\"" 2 \
+		err "attach: --trunks must be VLAN IDs (1 to 4094) and ranges separated by ';' (or ','), like 10-20;30, not \"$trunks\""
+done
+for mac in bc:24:11:00:00 bc-24-11-00-00-01 gg:24:11:00:00:01 bc:24:11:00:00:011; do
+	ctl attach tap0 --vnet web --mac "$mac"
+	expect "attach: bad --mac $mac" 2 \
+		err "attach: --mac must be a MAC address like bc:24:11:00:00:01, not \"$mac\""
+done
+ctl status --vlan 10
+expect "--vlan is only for attach and hook" 2 err "status: --vlan is an option of attach and hook"
+ctl detach tap0 --no-learning
+expect "--no-learning is only for attach and hook" 2 err "detach: --no-learning is an option of attach and hook"
+ctl detach
+expect "detach needs IFNAME" 2 err "detach: missing IFNAME"
+ctl detach a/b
+expect "detach: bad IFNAME" 2 err "detach: bad interface name \"a/b\""
+ctl attachments extra
+expect "attachments takes no argument" 2 err 'attachments: unexpected argument "extra"'
+ctl attachments --all
+expect "attachments has no --all" 2 err "attachments: --all is an option of status"
+ctl hook --json tap0
+expect "hook has no --json" 2 err "hook: no --json"
+ctl --url ftp://192.0.2.1 status
+expect "--url: http or https only" 2 err '--url: "ftp://192.0.2.1" is not an http:// or https:// URL'
+ctl --url "http://" status
+expect "--url without a host" 2 err '--url: bad URL "http://"'
+ctl --url "http://192.0.2.1:8787/?x=1" status
+expect "--url with a query" 2 err "bad URL"
+SDND_URL=192.0.2.1 ctl status
+expect "a bad SDND_URL" 2 err 'SDND_URL: "192.0.2.1" is not an http:// or https:// URL'
+ctl -S "$T/x.sock" --url http://192.0.2.1:8787 status
+expect "--socket and --url together" 2 err "give either --socket or --url, not both"
+ctl --token-file "" status
+expect "empty --token-file" 2 err "--token-file needs a file name"
+ctl --token-file "$T/missing-token" status
+expect "missing token file: exit 2" 2 \
+	err "sdnctl: cannot read the token file $T/missing-token: No such file or directory"
+SDND_TOKEN_FILE=$T ctl status
+expect "SDND_TOKEN_FILE a directory: exit 2" 2 err "cannot read the token file $T: Is a directory"
+printf '\n\ntoken on line 3\n' >"$T/blank-token"
+ctl --token-file "$T/blank-token" status
+expect "a token file whose first line is empty: exit 2" 2 \
+	err "the token file $T/blank-token has no token: its first line is empty"
+unset SDND_SOCKET
 
 echo "# no daemon"
 ctl -S "$T/nothing/sdnd.sock" status
@@ -156,6 +289,22 @@ ctl -S /etc/passwd status
 expect "not a socket: exit 4" 4 err "cannot connect to /etc/passwd: Socket operation on non-socket"
 SDND_SOCKET="$T/env.sock" ctl status
 expect "SDND_SOCKET is the default socket" 4 err "no socket at $T/env.sock"
+ctl -S "$T/nothing/sdnd.sock" attach tap0 --vnet web
+expect "attach, no daemon: exit 4" 4 err "sdnctl: sdnd is not running (no socket at $T/nothing/sdnd.sock)"
+ctl -S "$T/nothing/sdnd.sock" detach tap0
+expect "detach, no daemon: exit 4" 4 err "sdnd is not running"
+ctl -S "$T/stale.sock" attachments
+expect "attachments, no daemon: exit 4" 4 err "sdnd is not running (nothing listens on"
+ctl --url http://127.0.0.1:1 status
+expect "--url, nothing listening: exit 4" 4 \
+	err "sdnctl: cannot connect to sdnd on http://127.0.0.1:1: Connection refused"
+run env SDND_SOCKET="$T/nothing/sdnd.sock" "$HOOKS/sdnd-ifup@web" tap100i0
+expect "hook, sdnd not running: exit 4" 4 \
+	err "sdnd-ifup: tap100i0: vnet web: sdnd is not running (no socket at $T/nothing/sdnd.sock)"
+check "hook, sdnd not running: one line" one_line
+run env SDND_URL=http://127.0.0.1:1 "$HOOKS/sdnd-ifup@web" tap100i0
+expect "hook, TCP listener not listening: exit 4" 4 \
+	err "sdnd-ifup: tap100i0: vnet web: cannot connect to sdnd on http://127.0.0.1:1: Connection refused"
 
 echo "# fake daemon"
 F=$T/fake
@@ -369,7 +518,356 @@ if [ -n "${SLOW:-}" ]; then
 	check "gives up after 30 s" [ $(($(date +%s) - start)) -le 33 ]
 	rm "$F/mode"
 fi
+echo "# attachments (fake daemon)"
+ctl attachments
+expect "attachments, none yet" 0 out "no attachments" noerr
+check "attachments is GET /v1/attachments" [ "$(last_request method) $(last_request path)" = "GET /v1/attachments" ]
+ctl attachments --json
+check "attachments --json, none" json_out 'j == {"attachments": []}'
+ctl status
+expect "status: no attachments" 0 out "attachments     none"
+n=$(requests)
+ctl attach tap0 --vnet lan --vlan 0
+check "a command line refused locally sends nothing" [ "$(requests)" -eq "$n" ]
+
+ctl attach tap100i0 --vnet web --mac BC:24:11:00:00:01 --owner vm/100
+expect "attach: plugged" 0 out "tap100i0: plugged into vnet web" noerr
+check "attach is PUT /v1/attachments/IFNAME as JSON" \
+	[ "$(last_request method) $(last_request path) $(last_request content_type)" = "PUT /v1/attachments/tap100i0 application/json" ]
+check "attach sends vnet, the MAC in lower case, learning, owner" \
+	last_body 'b == {"vnet": "web", "mac": "bc:24:11:00:00:01", "learning": True, "owner": "vm/100"}'
+ctl attach tap101i0 --no-learning --vnet lan --vlan 10 --trunks '20-30;40'
+expect "attach with VLAN options" 0 out "tap101i0: plugged into vnet lan" noerr
+check "attach sends the VLAN as a number, trunks, learning off" \
+	last_body 'b == {"vnet": "lan", "vlan": 10, "trunks": "20-30;40", "learning": False}'
+ctl --json attach tap100i0 --vnet web --mac bc:24:11:00:00:01 --owner vm/100
+expect "attach again (200): exit 0" 0 noerr
+check "attach --json prints the attachment" \
+	json_out 'j["ifname"] == "tap100i0" and j["state"] == "plugged" and j["bridge"] == "web"'
+echo "tap100i0 tap101i0" >"$F/links"
+ctl attach tap102i0 --vnet web
+expect "attach of an interface that does not exist yet: absent, exit 0" 0 \
+	out "tap102i0: attached to vnet web; absent: plugged when the interface appears" noerr
+rm "$F/links"
+echo pending >"$F/attach_state"
+ctl attach tap103i0 --vnet db
+expect "attach: pending, exit 0" 0 out "tap103i0: attached to vnet db; pending: being applied" noerr
+echo failed >"$F/attach_state"
+ctl attach tap104i0 --vnet db --owner "ct/104"
+expect "attach: failed, exit 1 with sdnd's error" 1 \
+	err "sdnctl: tap104i0: attached to vnet db, but failed: Operation not supported (?[2Jthe kernel's message)"
+check "attach: failed, nothing on stdout, one line" one_line
+ctl attach tap104i0 --vnet db --owner "ct/104" --json
+expect "attach --json, failed: exit 1" 1 err "but failed"
+check "attach --json, failed: the attachment still printed" json_out 'j["state"] == "failed"'
+rm "$F/attach_state"
+
+ctl attach tap105i0 --vnet nope
+expect "attach to a vnet not on this node: 409, exit 3" 3 \
+	err "sdnctl: tap105i0: vnet nope refused: vnet nope does not exist on this node (vnet)"
+check "a refusal is one line" one_line
+ctl attach tap105i0 --vnet web --trunks 5
+expect "VLAN options on a vnet that is not VLAN-aware: exit 3" 3 \
+	err "sdnctl: tap105i0: vnet web refused: vnet web is not VLAN-aware (trunks)"
+ctl attach vxlan_web --vnet web
+expect "attach of one of sdnd's own devices: exit 3" 3 \
+	err "vnet web refused: interface vxlan_web is one of sdnd's own devices (ifname)"
+ctl attach tap105i0 --vnet Web_1
+expect "an attachment sdnd finds invalid (400): exit 1" 1 \
+	err "sdnctl: tap105i0: vnet Web_1 refused: invalid vnet name \"Web_1\" (vnet)"
+ctl attach 'tap#1%' --vnet web
+expect "attach of an interface named with URL characters" 0 out "tap#1%: plugged into vnet web"
+check "IFNAME is percent-encoded in the path" [ "$(last_request path)" = "/v1/attachments/tap%231%25" ]
+ctl detach 'tap#1%'
+expect "detach of an interface named with URL characters" 0 out "tap#1%: detached from vnet web"
+
+cat >"$T/attachments.txt" <<'EOT'
+IFNAME    VNET  VLAN  TRUNKS    MAC                LEARNING  STATE    OWNER   ERROR
+tap100i0  web   -     -         bc:24:11:00:00:01  on        plugged  vm/100  -
+tap101i0  lan   10    20-30;40  -                  off       plugged  -       -
+tap102i0  web   -     -         -                  on        absent   -       -
+tap103i0  db    -     -         -                  on        pending  -       -
+tap104i0  db    -     -         -                  on        failed   ct/104  Operation not supported (?[2Jthe kernel's message)
+EOT
+ctl attachments
+expect "attachments: exit 0 whatever the states" 0 noerr
+same "attachments: one row each, by IFNAME, - for unset" "$T/attachments.txt"
+check "no control characters from the daemon" no_escape
+ctl attachments --json
+check "attachments --json is the daemon's JSON" \
+	json_out '[a["ifname"] for a in j["attachments"]] == ["tap100i0", "tap101i0", "tap102i0", "tap103i0", "tap104i0"]'
+
+ctl status
+expect "status: attachments by state, a row per one not plugged; failed and pending: exit 6" 6 \
+	out "objects         2: 2 in sync, 0 pending, 0 failed" \
+	out "attachments     5: 2 plugged, 1 pending, 1 failed, 1 absent, 0 orphaned" \
+	out "all 2 objects in sync" \
+	out "IFNAME    VNET  STATE    OWNER   ERROR" \
+	out "tap102i0  web   absent   -       -" out "tap103i0  db    pending  -       -" \
+	out "tap104i0  db    failed   ct/104  Operation not supported" noout "tap100i0"
+ctl status --all
+expect "status --all: every attachment" 6 out "tap100i0  web   -     -         bc:24:11:00:00:01  on        plugged"
+ctl status --json
+expect "status --json: exit 6 for a failed attachment" 6
+check "status --json has the attachments and their summary" \
+	json_out 'len(j["attachments"]) == 5 and j["attachment_summary"]["failed"] == 1'
+
+ctl detach tap100i0
+expect "detach" 0 out "tap100i0: detached from vnet web" noerr
+check "detach is DELETE /v1/attachments/IFNAME" \
+	[ "$(last_request method) $(last_request path)" = "DELETE /v1/attachments/tap100i0" ]
+ctl detach tap100i0
+expect "detach of no attachment: 404, exit 1 with sdnd's message" 1 \
+	err "sdnctl: tap100i0: not detached: no attachment for interface tap100i0 (ifname)"
+ctl --json detach tap101i0
+expect "detach --json" 0 noerr
+check "detach --json prints the attachment as it was" \
+	json_out 'j["state"] == "detached" and j["vnet"] == "lan" and j["vlan"] == 10'
+for i in 102 103 104; do ctl detach "tap${i}i0"; done
+ctl attachments
+expect "attachments, all detached" 0 out "no attachments"
+
+python3 - "$F/status.json" <<'EOT'
+import json, sys
+json.dump({"node": "n", "generation": 2, "objects": [], "conflicts": [],
+           "attachments": [
+               {"ifname": "tap1", "vnet": "web", "learning": True, "state": "plugged"},
+               {"ifname": "tap2", "vnet": "web", "learning": True, "owner": "vm/2",
+                "state": "absent"},
+               {"ifname": "veth3", "vnet": "gone", "learning": False, "state": "orphaned",
+                "error": "vnet gone is no longer in the configuration"}],
+           "attachment_summary": {"plugged": 1, "pending": 0, "failed": 0, "absent": 1,
+                                  "orphaned": 1}}, open(sys.argv[1], "w"))
+EOT
+ctl status
+expect "status: absent and orphaned attachments do not fail it" 0 \
+	out "attachments     3: 1 plugged, 0 pending, 0 failed, 1 absent, 1 orphaned" \
+	out "IFNAME  VNET  LEARNING  STATE     OWNER  ERROR" \
+	out "tap2    web   on        absent    vm/2   -" \
+	out "veth3   gone  off       orphaned  -      vnet gone is no longer in the configuration" \
+	noout "tap1 "
+ctl status --all
+expect "status --all lists plugged attachments too" 0 out "tap1    web   on        plugged   -"
+python3 - "$F/status.json" <<'EOT'
+import json, sys
+json.dump({"node": "n", "generation": 2, "objects": [],
+           "attachments": [{"ifname": "tap1", "vnet": "web", "state": "plugged"},
+                           {"ifname": "tap2", "vnet": "web", "state": "plugged"}]},
+          open(sys.argv[1], "w"))
+EOT
+ctl status
+expect "status: every attachment plugged" 0 out "attachments     2: 2 plugged," \
+	out "all 2 attachments plugged" noout IFNAME
+python3 - "$F/status.json" <<'EOT'
+import json, sys
+json.dump({"node": "n", "generation": 2, "objects": [],
+           "attachments": [{"ifname": "tap1", "vnet": "web", "state": "pending"}]},
+          open(sys.argv[1], "w"))
+EOT
+ctl status
+expect "status: a pending attachment alone is exit 6" 6 out "tap1    web   pending"
+rm "$F/status.json"
+
+echo deny >"$F/mode"
+ctl attach tap0 --vnet web
+expect "attach, 403: exit 5" 5 \
+	err "sdnctl: tap0: vnet web refused: peer uid 65534 is neither root nor in group sdnd" \
+	err "permission denied on $T/sdnd.sock: run as root or as a member of group sdnd"
+ctl detach tap0
+expect "detach, 403: exit 5" 5 err "permission denied on"
+ctl attachments
+expect "attachments, 403: exit 5" 5 err "permission denied on"
+echo "code 413" >"$F/mode"
+ctl attach tap0 --vnet web
+expect "attach, 413: exit 1" 1 err "sdnctl: tap0: vnet web refused: answered 413 (test)"
+echo "code 415" >"$F/mode"
+ctl attach tap0 --vnet web
+expect "attach, 415: exit 1" 1 err "answered 415 (test)"
+echo "code 500" >"$F/mode"
+ctl attach tap0 --vnet web
+expect "attach, 500: exit 1" 1 err "answered 500"
+ctl detach tap0
+expect "detach, 500: exit 1" 1 err "sdnctl: tap0: not detached: answered 500 (test)"
+ctl attachments
+expect "attachments, 500: exit 1" 1 err "sdnctl: test: answered 500"
+echo html >"$F/mode"
+ctl attach tap0 --vnet web
+expect "attach, an error that is not JSON: exit 1" 1 err "sdnd answered HTTP 502"
+echo garbage >"$F/mode"
+ctl attach tap0 --vnet web
+expect "attach, an answer that is not JSON: exit 1" 1 err "not a JSON object"
+ctl attachments
+expect "attachments, an answer that is not JSON: exit 1" 1 err "not a JSON object"
+echo close >"$F/mode"
+ctl attach tap0 --vnet web
+expect "attach, connection closed: exit 4" 4 err "closed the connection"
+ctl detach tap0
+expect "detach, connection closed: exit 4" 4 err "closed the connection"
+rm "$F/mode"
+
+echo "# guest hook (fake daemon)"
+run env SDND_VNET=web "$HOOK" tap200i0
+expect "hook, QEMU form (HOOK IFNAME), vnet from SDND_VNET: exit 0" 0
+check "hook: plugged, silent" silent
+check "hook: PUT /v1/attachments/IFNAME" \
+	[ "$(last_request method) $(last_request path)" = "PUT /v1/attachments/tap200i0" ]
+check "hook, QEMU form: owner qemu/IFNAME, learning on" \
+	last_body 'b == {"vnet": "web", "learning": True, "owner": "qemu/tap200i0"}'
+run "$HOOKS/sdnd-ifup@web" tap201i0
+expect "hook as sdnd-ifup@web: exit 0" 0
+check "hook as sdnd-ifup@web: silent" silent
+check "hook as sdnd-ifup@web: vnet web" last_body 'b["vnet"] == "web"'
+run "$HOOKS/sdnd-ifup@web" ct300 net up veth veth300i0
+expect "hook, LXC form (HOOK CTNAME net up veth IFNAME): exit 0" 0
+check "hook, LXC form: silent" silent
+check "hook, LXC form: the host-side veth" [ "$(last_request path)" = /v1/attachments/veth300i0 ]
+check "hook, LXC form: owner lxc/CTNAME" last_body 'b["owner"] == "lxc/ct300"'
+run env LXC_NET_PEER=veth301i0 LXC_NAME=ct301 LXC_HOOK_TYPE=up "$HOOKS/sdnd-ifup@web"
+expect "hook, LXC with lxc.hook.version = 1 (environment only): exit 0" 0
+check "hook, LXC environment: silent" silent
+check "hook, LXC environment: the interface is LXC_NET_PEER" \
+	[ "$(last_request path)" = /v1/attachments/veth301i0 ]
+check "hook, LXC environment: owner lxc/LXC_NAME" last_body 'b["owner"] == "lxc/ct301"'
+run env SDND_VNET=lan SDND_VLAN=12 SDND_TRUNKS="20;30-40" SDND_MAC=BC:24:11:00:02:02 \
+	SDND_LEARNING=off SDND_OWNER=vm/202 "$HOOK" tap202i0
+expect "hook, settings from the environment: exit 0" 0
+check "hook, settings from the environment: silent" silent
+check "hook sends SDND_VLAN, SDND_TRUNKS, SDND_MAC, SDND_LEARNING, SDND_OWNER" \
+	last_body 'b == {"vnet": "lan", "vlan": 12, "trunks": "20;30-40", "mac": "bc:24:11:00:02:02", "learning": False, "owner": "vm/202"}'
+for v in 1 yes ON true; do
+	run env SDND_LEARNING=$v "$HOOKS/sdnd-ifup@web" tap203i0
+	check "hook: SDND_LEARNING=$v is on" last_body 'b["learning"] is True'
+done
+run env SDND_VNET=db "$HOOKS/sdnd-ifup@web" tap203i0
+check "hook: SDND_VNET comes before the program name" last_body 'b["vnet"] == "db"'
+run env SDND_VNET=db SDND_VLAN=8 SDND_OWNER=x "$SDNCTL" hook --vnet lan --vlan 7 --owner vm/204 \
+	tap204i0
+expect "sdnctl hook IFNAME: exit 0" 0
+check "sdnctl hook: silent" silent
+check "sdnctl hook: its options come before the environment" \
+	last_body 'b == {"vnet": "lan", "vlan": 7, "learning": True, "owner": "vm/204"}'
+run "$SDNCTL" hook --vnet web ct205 net up veth veth205i0
+expect "sdnctl hook CTNAME net up veth IFNAME: exit 0" 0
+check "sdnctl hook, LXC form" last_body 'b["owner"] == "lxc/ct205"'
+echo pending >"$F/attach_state"
+run "$HOOKS/sdnd-ifup@web" tap206i0
+expect "hook: pending is exit 0" 0
+check "hook: pending, silent" silent
+rm "$F/attach_state"
+echo "tap100i0" >"$F/links"
+run "$HOOKS/sdnd-ifup@web" tap207i0
+expect "hook: absent (sdnd has not seen the interface yet) is exit 0" 0
+check "hook: absent, silent" silent
+rm "$F/links"
+
+run "$HOOKS/sdnd-ifup@nope" tap208i0
+expect "hook refused (409): exit 3, the interface, vnet, sdnd's error and where" 3 \
+	err "sdnd-ifup: tap208i0: vnet nope refused: vnet nope does not exist on this node (vnet)"
+check "hook refused: one line" one_line
+run env SDND_VLAN=5 "$HOOKS/sdnd-ifup@web" tap208i0
+expect "hook refused: VLAN on a vnet that is not VLAN-aware, exit 3" 3 \
+	err "sdnd-ifup: tap208i0: vnet web refused: vnet web is not VLAN-aware (vlan)"
+run env SDND_VNET=Web_1 "$HOOK" tap208i0
+expect "hook refused (400): exit 1" 1 \
+	err "sdnd-ifup: tap208i0: vnet Web_1 refused: invalid vnet name \"Web_1\" (vnet)"
+echo failed >"$F/attach_state"
+run "$HOOKS/sdnd-ifup@web" tap209i0
+expect "hook: failed, exit 1 with sdnd's error" 1 \
+	err "sdnd-ifup: tap209i0: vnet web failed: Operation not supported (?[2Jthe kernel's message)"
+check "hook: failed, one line" one_line
+rm "$F/attach_state"
+echo deny >"$F/mode"
+run "$HOOKS/sdnd-ifup@web" tap210i0
+expect "hook, 403: exit 5" 5 \
+	err "sdnd-ifup: tap210i0: vnet web refused: peer uid 65534 is neither root nor in group sdnd"
+check "hook, 403: one line" one_line
+echo "code 500" >"$F/mode"
+run "$HOOKS/sdnd-ifup@web" tap210i0
+expect "hook, 500: exit 1" 1 err "sdnd-ifup: tap210i0: vnet web refused: answered 500 (test)"
+rm "$F/mode"
+
+n=$(requests)
+run "$HOOK" tap211i0
+expect "hook without a vnet: exit 2" 2 \
+	err "sdnd-ifup: tap211i0: no vnet: give --vnet VNET, set SDND_VNET, or run the hook as sdnd-ifup@VNET"
+check "hook without a vnet: one line" one_line
+run "$HOOKS/sdnd-ifup@web"
+expect "hook without IFNAME: exit 2" 2 err "sdnd-ifup: missing IFNAME"
+check "hook without IFNAME: one line" one_line
+run "$HOOKS/sdnd-ifup@web" tap211i0 extra
+expect "hook with two arguments: exit 2" 2 \
+	err "sdnd-ifup: expected IFNAME (QEMU) or CTNAME net up TYPE IFNAME (LXC), not 2 arguments"
+run "$HOOKS/sdnd-ifup@web" "tap 211"
+expect "hook, bad IFNAME: exit 2" 2 err "sdnd-ifup: bad interface name \"tap 211\""
+run "$HOOKS/sdnd-ifup@web" ct211 net down veth veth211i0
+expect "hook called for down: exit 2" 2 err "sdnd-ifup: ct211: called for \"down\""
+run "$HOOKS/sdnd-ifup@web" ct211 net up empty
+expect "hook, LXC network without a host-side interface: exit 2" 2 \
+	err "sdnd-ifup: ct211: LXC gave no host-side interface (network type \"empty\")"
+run env SDND_VLAN=x "$HOOKS/sdnd-ifup@lan" tap211i0
+expect "hook, bad SDND_VLAN: exit 2" 2 \
+	err "sdnd-ifup: tap211i0: vnet lan: SDND_VLAN must be a VLAN ID between 1 and 4094, not \"x\""
+check "hook, bad SDND_VLAN: one line" one_line
+run env SDND_TRUNKS=x "$HOOKS/sdnd-ifup@lan" tap211i0
+expect "hook, bad SDND_TRUNKS: exit 2" 2 err "tap211i0: vnet lan: SDND_TRUNKS must be VLAN IDs"
+run env SDND_MAC=x "$HOOKS/sdnd-ifup@lan" tap211i0
+expect "hook, bad SDND_MAC: exit 2" 2 err "tap211i0: vnet lan: SDND_MAC must be a MAC address"
+run env SDND_LEARNING=maybe "$HOOKS/sdnd-ifup@web" tap211i0
+expect "hook, bad SDND_LEARNING: exit 2" 2 \
+	err "sdnd-ifup: tap211i0: vnet web: SDND_LEARNING must be 0 or 1, no or yes, off or on, not \"maybe\""
+run env SDND_VLAN=x "$SDNCTL" hook --vnet lan --vlan 9 tap211i0
+expect "hook --vlan replaces a bad SDND_VLAN" 0
+run "$HOOKS/sdnd-ifup@web" --json tap211i0
+expect "the hook has no --json" 2 err "sdnd-ifup: hook: no --json"
+check "the hook's refused command lines sent nothing" [ "$(requests)" -eq $((n + 1)) ]
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$HOOKS/sdnd-ifup@web" tap212i0 \
+		>"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	expect "hook, EACCES on the socket: exit 5" 5 \
+		err "sdnd-ifup: tap212i0: vnet web: permission denied on $T/sdnd.sock: run as root or as a member of group sdnd"
+fi
 unset SDND_SOCKET
+
+echo "# TCP listener with a token (fake daemon)"
+FT=$T/fake-tcp
+mkdir "$FT"
+python3 "$here/fake_sdnd.py" tcp "$FT" s3cret 2>"$T/fake-tcp.log" &
+PIDS+=("$!")
+wait_file "$FT/port" || { echo "fake_sdnd.py tcp did not start" >&2; cat "$T/fake-tcp.log" >&2; }
+URL=http://127.0.0.1:$(cat "$FT/port" 2>/dev/null)
+printf '  s3cret \t\nsecond line\n' >"$T/token"
+echo wrong >"$T/wrong-token"
+ctl --url "$URL" status
+expect "--url without a token: 401, exit 5" 5 err "sdnctl: missing or wrong token" \
+	err "sdnctl: authentication failed on $URL: give sdnd's API token with --token-file FILE or SDND_TOKEN_FILE"
+ctl --url "$URL/" --token-file "$T/token" status
+expect "--url with --token-file" 0 out "node            pve1" noerr
+check "the token is the file's first line, trimmed, sent as a bearer token" \
+	[ "$(F=$FT last_request authorization)" = "Bearer s3cret" ]
+check "the URL's final / is dropped" [ "$(F=$FT last_request path)" = "/v1/status" ]
+ctl --url "$URL" --token-file "$T/wrong-token" attachments
+expect "a wrong token: exit 5" 5 \
+	err "sdnctl: authentication failed on $URL: the token in $T/wrong-token was not accepted"
+SDND_URL=$URL SDND_TOKEN_FILE=$T/token ctl attach tap300i0 --vnet web
+expect "SDND_URL and SDND_TOKEN_FILE: attach over TCP" 0 out "tap300i0: plugged into vnet web" noerr
+SDND_URL=$URL SDND_SOCKET=$T/nothing.sock SDND_TOKEN_FILE=$T/token ctl attachments
+expect "SDND_URL comes before SDND_SOCKET" 0 out "tap300i0  web"
+SDND_URL=$URL ctl -S "$T/nothing.sock" status
+expect "-S comes before SDND_URL" 4 err "no socket at $T/nothing.sock"
+SDND_URL=$URL ctl --token-file "$T/token" detach tap300i0
+expect "detach over TCP" 0 out "tap300i0: detached from vnet web"
+run env SDND_URL="$URL" SDND_TOKEN_FILE="$T/token" "$HOOKS/sdnd-ifup@web" tap301i0
+expect "hook over TCP with SDND_TOKEN_FILE: exit 0" 0
+check "hook over TCP: silent" silent
+check "hook over TCP: sent the token" [ "$(F=$FT last_request authorization)" = "Bearer s3cret" ]
+run env SDND_URL="$URL" "$HOOKS/sdnd-ifup@web" tap302i0
+expect "hook over TCP without a token: exit 5" 5 \
+	err "sdnd-ifup: tap302i0: vnet web refused: missing or wrong token"
+check "hook over TCP without a token: one line" one_line
+run env SDND_URL="$URL" SDND_TOKEN_FILE="$T/missing-token" "$HOOKS/sdnd-ifup@web" tap302i0
+expect "hook, unreadable token file: exit 2" 2 \
+	err "sdnd-ifup: tap302i0: vnet web: cannot read the token file $T/missing-token"
 
 echo "# real daemon"
 if [ "$(id -u)" -ne 0 ] || [ ! -x "$SDND" ] || ! unshare -n true 2>/dev/null; then

@@ -184,23 +184,11 @@ static int sfdb_encode(const struct sdnd_action *act, enum sdnd_act_type step,
 {
 	bool del = step == SDND_ACT_DELETE;
 	const struct sdnd_fdb *f = del ? &act->have->fdb : &act->want->fdb;
-	struct nlmsghdr *nlh;
-	struct ndmsg *ndm;
 	int idx = res->ifindex(res->ctx, f->ifname);
 
 	if (!idx)
 		return -ENODEV;
-	nlh = snl_batch_begin(b, del ? RTM_DELNEIGH : RTM_NEWNEIGH,
-			      del ? 0 : NLM_F_CREATE | NLM_F_REPLACE);
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	ndm->ndm_family = AF_BRIDGE;
-	ndm->ndm_ifindex = idx;
-	ndm->ndm_state = NUD_NOARP;
-	ndm->ndm_flags = NTF_MASTER;
-	mnl_attr_put(nlh, NDA_LLADDR, 6, f->mac);
-	if (f->vid)
-		mnl_attr_put_u16(nlh, NDA_VLAN, f->vid);
-	return snl_batch_end(b, tag);
+	return sdnd_fdb_encode(b, del, idx, f->mac, NUD_NOARP, NTF_MASTER, NULL, f->vid, tag);
 }
 
 /* After the port's VLANs: the kernel refuses an entry for a VLAN the port is not in. */

@@ -136,6 +136,15 @@ struct nlmsghdr *sdnd_link_encode_common(const struct sdnd_action *act, enum sdn
 					 struct snl_batch *b, const struct sdnd_resolver *res);
 
 /*
+ * Add or delete a bridge FDB entry (AF_BRIDGE neighbour) for mac on device ifindex: state and
+ * flags as NUD_* and NTF_* (NTF_SELF: the device's own table, NTF_MASTER: its bridge's), dst and
+ * vid only when set (dst may be NULL). 0 or -ENOMEM.
+ */
+int sdnd_fdb_encode(struct snl_batch *b, bool del, int ifindex, const uint8_t *mac,
+		    uint16_t state, uint8_t flags, const struct sdnd_ip *dst, uint16_t vid,
+		    uint32_t tag);
+
+/*
  * Commit a link message started with sdnd_link_encode_common(). On create the kernel ignores
  * IFLA_IFALIAS, and a bridge keeps following its ports' MTU until its MTU is changed: both are
  * set in further requests addressed by name.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Generic rtnetlink link attributes (name, MTU, state, alias, master) shared by link kinds. */
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 
 #include "sdnd/kind.h"
@@ -181,5 +182,28 @@ int sdnd_link_encode_finish(const struct sdnd_action *act, enum sdnd_act_type st
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, w->ifname);
 	mnl_attr_put_u32(nlh, IFLA_MTU, w->mtu);
+	return snl_batch_end(b, tag);
+}
+
+int sdnd_fdb_encode(struct snl_batch *b, bool del, int ifindex, const uint8_t *mac,
+		    uint16_t state, uint8_t flags, const struct sdnd_ip *dst, uint16_t vid,
+		    uint32_t tag)
+{
+	struct nlmsghdr *nlh;
+	struct ndmsg *ndm;
+
+	nlh = snl_batch_begin(b, del ? RTM_DELNEIGH : RTM_NEWNEIGH,
+			      del ? 0 : NLM_F_CREATE | (flags & NTF_SELF ? NLM_F_APPEND :
+									     NLM_F_REPLACE));
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = AF_BRIDGE;
+	ndm->ndm_ifindex = ifindex;
+	ndm->ndm_state = state;
+	ndm->ndm_flags = flags;
+	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
+	if (dst)
+		mnl_attr_put(nlh, NDA_DST, sdnd_ip_len(dst), dst->addr);
+	if (vid)
+		mnl_attr_put_u16(nlh, NDA_VLAN, vid);
 	return snl_batch_end(b, tag);
 }

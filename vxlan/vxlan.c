@@ -178,22 +178,12 @@ static int fdb_encode(const struct sdnd_action *act, enum sdnd_act_type step,
 {
 	bool del = step == SDND_ACT_DELETE;
 	const struct sdnd_fdb *f = del ? &act->have->fdb : &act->want->fdb;
-	struct nlmsghdr *nlh;
-	struct ndmsg *ndm;
 	int idx = res->ifindex(res->ctx, f->ifname);
 
 	if (!idx)
 		return -ENODEV;
-	nlh = snl_batch_begin(b, del ? RTM_DELNEIGH : RTM_NEWNEIGH,
-			      del ? 0 : NLM_F_CREATE | NLM_F_APPEND);
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	ndm->ndm_family = AF_BRIDGE;
-	ndm->ndm_ifindex = idx;
-	ndm->ndm_state = NUD_NOARP | NUD_PERMANENT;
-	ndm->ndm_flags = NTF_SELF;
-	mnl_attr_put(nlh, NDA_LLADDR, 6, f->mac);
-	mnl_attr_put(nlh, NDA_DST, sdnd_ip_len(&f->dst), f->dst.addr);
-	return snl_batch_end(b, tag);
+	return sdnd_fdb_encode(b, del, idx, f->mac, NUD_NOARP | NUD_PERMANENT, NTF_SELF, &f->dst,
+			       0, tag);
 }
 
 const struct sdnd_kind_ops vxlan_fdb_ops = {

@@ -262,3 +262,24 @@ vids_have() { vids "$1" "$2" | tr ' ' '\n' | grep -qx -- "$3"; }
 # pings FROM_NS ADDR: one ping gets through (a few tries for ARP and FDB learning)
 pings() { ip netns exec "$P$1" ping -c 1 -W 1 -q "$2" >/dev/null 2>&1 || ip netns exec "$P$1" ping -c 2 -W 1 -q "$2" >/dev/null 2>&1; }
 no_ping() { ! ip netns exec "$P$1" ping -c 2 -W 1 -q "$2" >/dev/null 2>&1; }
+
+# --- attachments (guest ports plugged by sdnd)
+SDNCTL=${SDNCTL:-$(dirname "$SDND")/sdnctl}
+
+# brport_is NS DEV PYTHON-EXPR: test DEV's bridge port settings (bridge -j -d link show), `p` the dict
+brport_is() {
+	bridge -n "$P$1" -j -d link show dev "$2" 2>/dev/null | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+p = d[0] if d else None
+sys.exit(0 if p and ($3) else 1)"
+}
+
+# fdb_static NS DEV MAC [VLAN]: DEV holds a static bridge FDB entry for MAC (in VLAN, if given)
+fdb_static() {
+	bridge -n "$P$1" -j fdb show dev "$2" 2>/dev/null | python3 -c "
+import json, sys
+mac, vlan = sys.argv[1].lower(), int(sys.argv[2]) if sys.argv[2] else None
+sys.exit(0 if any(e.get('mac') == mac and e.get('state') == 'static' and 'self' not in e.get('flags', [])
+                  and e.get('vlan') == vlan for e in json.load(sys.stdin)) else 1)" "$3" "${4:-}"
+}

@@ -95,7 +95,8 @@ wait_for 10 "vm-a pings vm-b again, with no hypervisor script involved" pings vm
 say "status of n1 ($T/n1/status.json, abridged)"
 python3 -c "
 import json; d = json.load(open('$T/n1/status.json'))
-print('generation', d['generation'], 'summary', d['summary'], 'repairs', d['counters']['repairs'])"
+print('generation', d['generation'], 'summary', d['summary'], 'repairs', d['counters']['repairs'])
+print('attachments', d['attachment_summary'])"
 
 if [ "$FAILS" -eq 0 ]; then say "demo complete: everything is cleaned up on exit"; fi
 finish

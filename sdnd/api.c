@@ -649,11 +649,17 @@ static int listener_start(struct sdnd_api *api, struct listener *li, int fd, boo
 	li->api = api;
 	li->tcp = tcp;
 	li->fd = fd;
+	/*
+	 * Idle clients are dropped after a while; on TCP, where anyone may connect before the
+	 * token is checked, one address cannot take every connection.
+	 */
 	li->mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, handle, li,
 				   MHD_OPTION_LISTEN_SOCKET, fd,
 				   MHD_OPTION_NOTIFY_COMPLETED, completed, api,
-				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-				   MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64, MHD_OPTION_END);
+				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)(tcp ? 10 : 30),
+				   MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)(tcp ? 16 : 0),
+				   MHD_OPTION_END);
 	di = li->mhd ? MHD_get_daemon_info(li->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (!di)
 		return -EIO;

@@ -395,6 +395,10 @@ static int snapshot_attachments(const struct sdnd_objset *want,
 		r = add_dyn(plan, &w, &h);
 		if (r < 0)
 			return r;
+		/* the port's VLANs and forwarding entry only mean something (and are only
+		 * accepted) once it is in the bridge: the next round adds them */
+		if (l->master_ifindex != br->ifindex)
+			continue;
 		if (bw->link.vlan_filtering) {
 			struct sdnd_obj v = { .kind = SDND_KIND_VIDS };
 
@@ -402,8 +406,7 @@ static int snapshot_attachments(const struct sdnd_objset *want,
 				continue;
 			sdnd_strlcpy(v.vnet, a->vnet, sizeof(v.vnet));
 			sdnd_obj_key(&v);
-			/* the port's VLANs only mean something once it is in the bridge */
-			r = l->master_ifindex == br->ifindex ? snapshot_want(&v, cache, &plan->have) : 0;
+			r = snapshot_want(&v, cache, &plan->have);
 			if (r == 0)
 				r = add_dyn(plan, &v, NULL);
 			if (r < 0)
@@ -436,11 +439,17 @@ static int snapshot_attachments(const struct sdnd_objset *want,
 
 		if (o->gone || o->kind != SDND_KIND_SFDB || sdnd_objset_find(&plan->dyn, o->key))
 			continue;
+		const struct sdnd_link *l, *br;
 		char key[SDND_KEY_MAX];
 
 		a = sdnd_attachments_find(atts, o->fdb.ifname);
 		snprintf(key, sizeof(key), "port/%s", o->fdb.ifname);
 		if (!a || a->learning || !sdnd_objset_find(&plan->dyn, key))
+			continue;
+		/* only on a port in its vnet: the entries of a port elsewhere are not its vnet's */
+		l = sdnd_cache_link(cache, a->ifname);
+		br = sdnd_cache_link(cache, a->vnet);
+		if (!l || !br || l->master_ifindex != br->ifindex)
 			continue;
 		r = sdnd_objset_add(&plan->have, o);
 		if (r < 0 && r != -EEXIST)

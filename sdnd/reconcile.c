@@ -699,6 +699,9 @@ int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms)
 	for (i = 0; i < rec->atts.n; i++) {
 		const struct sdnd_objstate *s = &rec->atts.a[i].st;
 
+		if (rec->atts.a[i].state == SDND_ATTACH_FAILED ||
+		    rec->atts.a[i].state == SDND_ATTACH_PENDING)
+			bad++;
 		if (s->state == SDND_STATE_FAILED && s->next_retry_ms &&
 		    (!next || s->next_retry_ms < next))
 			next = s->next_retry_ms;

@@ -81,7 +81,7 @@ int sdnd_rec_refresh(struct sdnd_reconciler *rec);
 int sdnd_rec_plan(struct sdnd_reconciler *rec, struct sdnd_plan *ret_plan);
 /*
  * One reconcile: plan and apply, honouring each object's retry backoff. Returns the number of
- * objects failed or pending, or -errno. *ret_next_ms: when to run again for retries (0: none).
+ * objects and attachments failed or pending, or -errno. *ret_next_ms: when to run again for retries (0: none).
  */
 int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms);
 int sdnd_rec_write_status(struct sdnd_reconciler *rec);

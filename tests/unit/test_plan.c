@@ -1410,13 +1410,20 @@ static void test_attach_plug(void **state)
 	feed_link(&f->cache, &k_tap);
 	compute(f);
 	assert_actions_sane(&f->plan);
-	/* plugged before its forwarding entry, which needs the port */
-	assert_plan(&f->plan, PLAN("update port/tap100i0", "create " SFDB_KEY));
+	/* plugged first: its forwarding entry needs the port in the bridge */
+	assert_plan(&f->plan, PLAN("update port/tap100i0"));
 	a = action_for(&f->plan, "port/tap100i0");
 	sdnd_action_format(a, line, sizeof(line));
 	assert_string_equal(line, "update port tap100i0 (vnet web): master \"\" -> web, "
 				  "mtu 1500 -> 1450, state down -> up, learning ? -> off, isolated ? -> off");
 	assert_null(sdnd_plan_attach_blocked(&f->atts.a[0], &f->want, &f->cache, &f->owner));
+	/* the next round, once the kernel announced the port */
+	assert_true(feed_link(&f->cache, &(struct klink){ .ifname = "tap100i0", .ifindex = 30,
+							  .kind = "tun", .mtu = 1450, .up = true,
+							  .master = 10, .brport = true,
+							  .fwd4 = -1, .fwd6 = -1 }));
+	compute(f);
+	assert_plan(&f->plan, PLAN("create " SFDB_KEY));
 }
 
 static void test_attach_in_sync(void **state)

@@ -449,6 +449,11 @@ static enum MHD_Result put_attachment(struct sdnd_api *api, struct MHD_Connectio
 	existed = sdnd_attachments_find(&rec->atts, a.ifname) != NULL;
 	if (existed)
 		old = *sdnd_attachments_find(&rec->atts, a.ifname);
+	/* learning back on: the static entry sdnd made instead goes too */
+	if (existed && !old.learning && a.learning && old.has_mac) {
+		a.has_stale_mac = true;
+		memcpy(a.stale_mac, old.mac, 6);
+	}
 	r = sdnd_attachments_put(&rec->atts, &a);
 	if (r == 0)
 		r = sdnd_attachments_save(&rec->atts);

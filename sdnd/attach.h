@@ -43,6 +43,8 @@ struct sdnd_attach {
 	bool learning;
 	char owner[SDND_ATTACH_OWNER_MAX + 1];
 	/* runtime, not persisted */
+	bool has_stale_mac;                  /* learning was turned back on: the static entry */
+	uint8_t stale_mac[6];                /* sdnd made for this MAC goes */
 	enum sdnd_attach_state state;        /* as shown; see sdnd_rec_run() */
 	char msg[SNL_EXTACK_MAX + 64];       /* why it is not plugged, "" when it is */
 	struct sdnd_objstate st;             /* of its kernel objects, as for wanted objects */

@@ -432,7 +432,11 @@ static int snapshot_attachments(const struct sdnd_objset *want,
 				return r;
 		}
 	}
-	/* Static entries on ports whose attachment turned learning off: only its own stays. */
+	/*
+	 * Static entries on ports whose attachment has learning off: only its own stays. With
+	 * learning on they are the operator's, but for the one sdnd made before learning was
+	 * turned back on.
+	 */
 	for (i = 0; atts && i < cache->fdbs.n; i++) {
 		const struct sdnd_obj *o = &cache->fdbs.objs[i];
 		const struct sdnd_attach *a;
@@ -444,7 +448,8 @@ static int snapshot_attachments(const struct sdnd_objset *want,
 
 		a = sdnd_attachments_find(atts, o->fdb.ifname);
 		snprintf(key, sizeof(key), "port/%s", o->fdb.ifname);
-		if (!a || a->learning || !sdnd_objset_find(&plan->dyn, key))
+		if (!a || !sdnd_objset_find(&plan->dyn, key) ||
+		    (a->learning && !(a->has_stale_mac && !memcmp(a->stale_mac, o->fdb.mac, 6))))
 			continue;
 		/* only on a port in its vnet: the entries of a port elsewhere are not its vnet's */
 		l = sdnd_cache_link(cache, a->ifname);

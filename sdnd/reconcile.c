@@ -349,6 +349,9 @@ static void attachments_done(struct sdnd_reconciler *rec)
 		char key[SDND_KEY_MAX];
 		size_t c;
 
+		/* the stale static entry is gone once no run had anything left to delete */
+		if (a->has_stale_mac && a->st.state == SDND_STATE_IN_SYNC)
+			a->has_stale_mac = false;
 		a->msg[0] = '\0';
 		snprintf(key, sizeof(key), "link/%s", a->vnet);
 		br = sdnd_objset_find(&rec->want, key);

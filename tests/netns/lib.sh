@@ -172,8 +172,9 @@ settle() {
 	sleep 1.2
 }
 
-# snapshot NS: what the kernel holds (links, FDB, addresses), without timers and counters, for
-# before/after comparisons.
+# snapshot NS: what the kernel holds (links, FDB, addresses), without timers and counters and
+# without what the bridges learn by themselves from the guests' packets (dynamic FDB entries),
+# for before/after comparisons.
 snapshot() {
 	{ ip -n "$P$1" -d -j link show; echo; bridge -n "$P$1" -j fdb show; echo
 	  ip -n "$P$1" -j addr show; } | python3 -c "
@@ -182,7 +183,7 @@ def clean(o):
     if isinstance(o, dict):
         return {k: clean(v) for k, v in o.items() if not k.endswith('timer') and k not in ('used', 'updated')}
     if isinstance(o, list):
-        return [clean(v) for v in o]
+        return [clean(v) for v in o if not (isinstance(v, dict) and 'mac' in v and v.get('state') == '')]
     return o
 for line in sys.stdin:
     if line.strip():

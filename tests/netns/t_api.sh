@@ -274,30 +274,14 @@ rc=$?
 check "a token file with mode 0644: the daemon refuses to start (exit $rc)" test "$rc" = 1
 check "... with a message naming the file" grep -q "$T/token644.*mode 0600" "$T/bad2.log"
 check "... and listens on nothing" bash -c "! ip netns exec $N1 ss -Hltn | grep -q ':8081 '"
-# what sdnd could change, without what the kernel learns by itself (dynamic FDB entries of
-# the guests' packets) and timers
-kernel_state() {
-	{ ip -n "$N1" -d -j link show; echo; bridge -n "$N1" -j fdb show; echo
-	  ip -n "$N1" -j addr show; } | python3 -c '
-import json, sys
-def clean(o):
-    if isinstance(o, dict):
-        return {k: clean(v) for k, v in o.items() if not k.endswith("timer") and k not in ("used", "updated")}
-    if isinstance(o, list):
-        return [clean(v) for v in o if not (isinstance(v, dict) and "mac" in v and v.get("state") == "")]
-    return o
-for line in sys.stdin:
-    if line.strip():
-        print(json.dumps(clean(json.loads(line)), sort_keys=True, indent=1))'
-}
 sdnd_stop n1
 settle n1
-kernel_state >"$T/before-restart"
+snapshot n1 >"$T/before-restart"
 sdnd_start n1 "$T/sdn.yaml" --listen 127.0.0.1:8080 --token-file "$T/token" --group nogroup
 answers() { test "$(code --max-time 3 http://x/v1/status)" = 200; }
 wait_for 10 "restarted with --listen: the unix socket answers" answers
 check "the 22 attachments survived the restart, plugged" bash -c "$(declare -f api jq_); S=$S; api $A | jq_ \"d['attachment_summary']['plugged'] == 22\""
-kernel_state >"$T/after-restart"
+snapshot n1 >"$T/after-restart"
 check "... and the kernel did not change" diff "$T/before-restart" "$T/after-restart"
 diff "$T/before-restart" "$T/after-restart" | head -20 | sed 's/^/# /'
 

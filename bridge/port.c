@@ -154,28 +154,19 @@ const struct sdnd_kind_ops br_port_ops = {
 	.encode = port_encode,
 };
 
-/* A static entry is identified by port, MAC and VLAN: equal keys, equal entries. */
-static enum sdnd_diff_result sfdb_diff(const struct sdnd_obj *want, const struct sdnd_obj *have,
-				       uint32_t *ret_changed, const char **ret_reason)
-{
-	*ret_changed = 0;
-	return SDND_DIFF_NONE;
-}
-
 /* Pure. */
 static size_t sfdb_describe(const struct sdnd_action *act, struct sdnd_change *c)
 {
 	const struct sdnd_fdb *f = act->want ? &act->want->fdb : &act->have->fdb;
 	char *v = act->want ? c[0].to : c[0].from;
-	const uint8_t *m = f->mac;
-	int n;
+	char mac[SDND_MAC_STRLEN];
 
 	c[0].attr = "static fdb";
 	c[0].from[0] = c[0].to[0] = '\0';
-	n = snprintf(v, sizeof(c[0].to), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
-		     m[4], m[5]);
 	if (f->vid)
-		snprintf(v + n, sizeof(c[0].to) - (size_t)n, " vlan %u", f->vid);
+		snprintf(v, sizeof(c[0].to), "%s vlan %u", sdnd_mac_str(f->mac, mac), f->vid);
+	else
+		snprintf(v, sizeof(c[0].to), "%s", sdnd_mac_str(f->mac, mac));
 	return 1;
 }
 
@@ -196,7 +187,7 @@ const struct sdnd_kind_ops br_sfdb_ops = {
 	.kind = SDND_KIND_SFDB,
 	.name = "static-fdb",
 	.order = 40,
-	.diff = sfdb_diff,
+	.diff = sdnd_diff_by_key,   /* port, MAC and VLAN are the entry */
 	.describe = sfdb_describe,
 	.encode = sfdb_encode,
 };

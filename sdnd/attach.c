@@ -33,23 +33,6 @@ bool sdnd_ifname_valid(const char *s)
 	return true;
 }
 
-static bool parse_mac(const char *s, uint8_t *mac)
-{
-	unsigned int b[6];
-	char end;
-	int i;
-
-	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
-				      &b[4], &b[5], &end) != 6)
-		return false;
-	for (i = 0; i < 6; i++) {
-		if (!isxdigit((unsigned char)s[i * 3]) || !isxdigit((unsigned char)s[i * 3 + 1]))
-			return false;
-		mac[i] = (uint8_t)b[i];
-	}
-	return true;
-}
-
 /*
  * Parse "10-20;30" (also "," as separator) into a per-VID map and its normal form. -EINVAL with
  * the reason in msg.
@@ -183,7 +166,7 @@ int sdnd_attach_from_json(struct json_object *j, const char *ifname, struct sdnd
 		} else if (!strcmp(key, "mac")) {
 			if (t == json_type_null)
 				continue;
-			if (t != json_type_string || !parse_mac(json_object_get_string(val), a.mac))
+			if (t != json_type_string || sdnd_mac_parse(json_object_get_string(val), a.mac) < 0)
 				FAIL(key, "must be a MAC address like \"bc:24:11:00:00:01\"");
 			if (a.mac[0] & 1)
 				FAIL(key, "%s is a multicast address; a NIC has a unicast one",
@@ -260,14 +243,12 @@ int sdnd_attach_from_json(struct json_object *j, const char *ifname, struct sdnd
 struct json_object *sdnd_attach_to_json(const struct sdnd_attach *a, bool with_state)
 {
 	struct json_object *j = json_object_new_object();
-	char mac[18];
+	char mac[SDND_MAC_STRLEN];
 
 	json_object_object_add(j, "ifname", json_object_new_string(a->ifname));
 	json_object_object_add(j, "vnet", json_object_new_string(a->vnet));
 	if (a->has_mac) {
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", a->mac[0], a->mac[1],
-			 a->mac[2], a->mac[3], a->mac[4], a->mac[5]);
-		json_object_object_add(j, "mac", json_object_new_string(mac));
+		json_object_object_add(j, "mac", json_object_new_string(sdnd_mac_str(a->mac, mac)));
 	}
 	if (a->vlan)
 		json_object_object_add(j, "vlan", json_object_new_int(a->vlan));

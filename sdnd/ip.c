@@ -2,7 +2,9 @@
 #include "ip.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,4 +99,30 @@ bool sdnd_prefix_is_network(const struct sdnd_ip *net, uint8_t len)
 		if (net->addr[i / 8] & (0x80 >> (i % 8)))
 			return false;
 	return true;
+}
+
+const char *sdnd_mac_str(const uint8_t *mac, char *buf)
+{
+	snprintf(buf, SDND_MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+		 mac[3], mac[4], mac[5]);
+	return buf;
+}
+
+int sdnd_mac_parse(const char *s, uint8_t *mac)
+{
+	uint8_t m[6];
+	int i;
+
+	if (strlen(s) != 17)
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		const char *p = s + i * 3;
+
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+		    (i < 5 && p[2] != ':'))
+			return -EINVAL;
+		m[i] = (uint8_t)strtoul((char[3]){ p[0], p[1], '\0' }, NULL, 16);
+	}
+	memcpy(mac, m, 6);
+	return 0;
 }

@@ -28,4 +28,10 @@ bool sdnd_ip_in_prefix(const struct sdnd_ip *ip, const struct sdnd_ip *net, uint
 /* true when host bits of net/len are zero. */
 bool sdnd_prefix_is_network(const struct sdnd_ip *net, uint8_t len);
 
+#define SDND_MAC_STRLEN 18
+/* Format a MAC address as "bc:24:11:00:00:01" into buf (SDND_MAC_STRLEN); returns buf. */
+const char *sdnd_mac_str(const uint8_t *mac, char *buf);
+/* Parse "xx:xx:xx:xx:xx:xx" (hex digits of either case) into mac[6]. 0 or -EINVAL. */
+int sdnd_mac_parse(const char *s, uint8_t *mac);
+
 #endif

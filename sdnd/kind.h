@@ -124,6 +124,10 @@ const struct sdnd_kind_ops *sdnd_kind_ops(enum sdnd_kind k);
 /* The link kind whose IFLA_INFO_KIND is s ("bridge", "vxlan"), or NULL. */
 const struct sdnd_kind_ops *sdnd_kind_by_info_kind(const char *s);
 
+/* The diff of kinds whose key is the whole object (FDB entries): equal keys, nothing to do. */
+enum sdnd_diff_result sdnd_diff_by_key(const struct sdnd_obj *want, const struct sdnd_obj *have,
+				       uint32_t *ret_changed, const char **ret_reason);
+
 /* Generic link attributes shared by link kinds (sdnd/link.c). */
 enum sdnd_diff_result sdnd_link_diff_common(const struct sdnd_link *want,
 					    const struct sdnd_link *have, uint32_t *changed);

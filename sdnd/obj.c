@@ -91,7 +91,7 @@ const char *sdnd_obj_ifname(const struct sdnd_obj *obj)
 void sdnd_obj_key(struct sdnd_obj *obj)
 {
 	char ip[SDND_IP_STRLEN];
-	const uint8_t *m;
+	char mac[SDND_MAC_STRLEN];
 
 	if (sdnd_obj_is_link(obj)) {
 		snprintf(obj->key, sizeof(obj->key), "link/%s", obj->link.ifname);
@@ -114,15 +114,12 @@ void sdnd_obj_key(struct sdnd_obj *obj)
 				 obj->vids.self ? "/self" : "");
 		break;
 	case SDND_KIND_FDB:
-		m = obj->fdb.mac;
-		snprintf(obj->key, sizeof(obj->key), "fdb/%s/%02x:%02x:%02x:%02x:%02x:%02x/%s",
-			 obj->fdb.ifname, m[0], m[1], m[2], m[3], m[4], m[5],
-			 sdnd_ip_str(&obj->fdb.dst, ip));
+		snprintf(obj->key, sizeof(obj->key), "fdb/%s/%s/%s", obj->fdb.ifname,
+			 sdnd_mac_str(obj->fdb.mac, mac), sdnd_ip_str(&obj->fdb.dst, ip));
 		break;
 	case SDND_KIND_SFDB:
-		m = obj->fdb.mac;
-		snprintf(obj->key, sizeof(obj->key), "sfdb/%s/%02x:%02x:%02x:%02x:%02x:%02x/%u",
-			 obj->fdb.ifname, m[0], m[1], m[2], m[3], m[4], m[5], obj->fdb.vid);
+		snprintf(obj->key, sizeof(obj->key), "sfdb/%s/%s/%u", obj->fdb.ifname,
+			 sdnd_mac_str(obj->fdb.mac, mac), obj->fdb.vid);
 		break;
 	case SDND_KIND_ADDR:
 		snprintf(obj->key, sizeof(obj->key), "addr/%s/%s/%u", obj->addr.ifname,

@@ -150,26 +150,17 @@ const struct sdnd_kind_ops vxlan_link_ops = {
 	.parse_info = vx_parse_info,
 };
 
-/* FDB entries are identified by device, MAC and destination: equal keys, equal entries. */
-static enum sdnd_diff_result fdb_diff(const struct sdnd_obj *want, const struct sdnd_obj *have,
-				      uint32_t *ret_changed, const char **ret_reason)
-{
-	*ret_changed = 0;
-	return SDND_DIFF_NONE;
-}
-
 /* Pure. */
 static size_t fdb_describe(const struct sdnd_action *act, struct sdnd_change *c)
 {
 	const struct sdnd_fdb *f = act->want ? &act->want->fdb : &act->have->fdb;
-	char ip[SDND_IP_STRLEN];
-	const uint8_t *m = f->mac;
+	char ip[SDND_IP_STRLEN], mac[SDND_MAC_STRLEN];
 	char *v = act->want ? c[0].to : c[0].from;
 
 	c[0].attr = "fdb";
 	c[0].from[0] = c[0].to[0] = '\0';
-	snprintf(v, sizeof(c[0].to), "%02x:%02x:%02x:%02x:%02x:%02x dst %s", m[0], m[1], m[2],
-		 m[3], m[4], m[5], sdnd_ip_str(&f->dst, ip));
+	snprintf(v, sizeof(c[0].to), "%s dst %s", sdnd_mac_str(f->mac, mac),
+		 sdnd_ip_str(&f->dst, ip));
 	return 1;
 }
 
@@ -190,7 +181,7 @@ const struct sdnd_kind_ops vxlan_fdb_ops = {
 	.kind = SDND_KIND_FDB,
 	.name = "fdb",
 	.order = 40,
-	.diff = fdb_diff,
+	.diff = sdnd_diff_by_key,   /* device, MAC and destination are the entry */
 	.describe = fdb_describe,
 	.encode = fdb_encode,
 };

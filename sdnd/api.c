@@ -364,13 +364,11 @@ static enum MHD_Result put_config(struct sdnd_api *api, struct MHD_Connection *c
 static unsigned int attach_conflict(const struct sdnd_reconciler *rec, const struct sdnd_attach *a,
 				    char *where, size_t where_size, char *msg, size_t msg_size)
 {
-	const struct sdnd_obj *br;
+	const struct sdnd_obj *br = sdnd_plan_vnet_bridge(&rec->want, a->vnet);
 	char key[SDND_KEY_MAX];
 	size_t i;
 
-	snprintf(key, sizeof(key), "link/%s", a->vnet);
-	br = sdnd_objset_find(&rec->want, key);
-	if (!br || br->kind != SDND_KIND_BRIDGE || strcmp(br->vnet, a->vnet)) {
+	if (!br) {
 		const char *node = rec->cfg ? rec->cfg->node : rec->node;
 		bool elsewhere = false;
 

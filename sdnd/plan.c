@@ -323,38 +323,39 @@ static int add_dyn(struct sdnd_plan *plan, const struct sdnd_obj *w, const struc
 	return r == -EEXIST ? 0 : r;
 }
 
-/* The vnet bridge an attachment wants, if the vnet is here and can be plugged into now. */
-static const struct sdnd_obj *attach_bridge(const struct sdnd_objset *want,
-					    const struct sdnd_plan *plan, const char *vnet)
+const struct sdnd_obj *sdnd_plan_vnet_bridge(const struct sdnd_objset *want, const char *vnet)
 {
 	char key[SDND_KEY_MAX];
 	const struct sdnd_obj *w;
 
 	snprintf(key, sizeof(key), "link/%s", vnet);
 	w = sdnd_objset_find(want, key);
-	if (!w || w->kind != SDND_KIND_BRIDGE || strcmp(w->vnet, vnet) ||
-	    sdnd_plan_vnet_conflicts(plan, vnet))
-		return NULL;
-	return w;
+	return w && w->kind == SDND_KIND_BRIDGE && !strcmp(w->vnet, vnet) ? w : NULL;
 }
 
-/* Why an attachment cannot be plugged now; NULL when it can (pure). */
-const char *sdnd_plan_attach_blocked(const struct sdnd_attach *a, const struct sdnd_objset *want,
-				     const struct sdnd_cache *cache,
-				     const struct sdnd_owner *owner)
+enum sdnd_attach_state sdnd_plan_attach_blocked(const struct sdnd_attach *a,
+						const struct sdnd_objset *want,
+						const struct sdnd_cache *cache,
+						const struct sdnd_owner *owner, const char **ret_why)
 {
 	const struct sdnd_link *l = sdnd_cache_link(cache, a->ifname);
 	char key[SDND_KEY_MAX];
 
 	snprintf(key, sizeof(key), "link/%s", a->ifname);
-	if (sdnd_objset_find(want, key) || (l && link_owned(owner, l, NULL)))
-		return "the interface is one of sdnd's own devices";
-	if (!l)
-		return "absent";
-	snprintf(key, sizeof(key), "link/%s", a->vnet);
-	if (!sdnd_cache_link(cache, a->vnet) || !sdnd_objset_find(want, key))
-		return "waiting for the vnet's bridge";
-	return NULL;
+	if (sdnd_objset_find(want, key) || (l && link_owned(owner, l, NULL))) {
+		*ret_why = "the interface is one of sdnd's own devices";
+		return SDND_ATTACH_FAILED;
+	}
+	if (!l) {
+		*ret_why = "";
+		return SDND_ATTACH_ABSENT;
+	}
+	if (!sdnd_cache_link(cache, a->vnet) || !sdnd_plan_vnet_bridge(want, a->vnet)) {
+		*ret_why = "waiting for the vnet's bridge";
+		return SDND_ATTACH_PENDING;
+	}
+	*ret_why = "";
+	return SDND_ATTACH_PLUGGED;
 }
 
 /*
@@ -373,11 +374,13 @@ static int snapshot_attachments(const struct sdnd_objset *want,
 
 	for (i = 0; atts && i < atts->n; i++) {
 		const struct sdnd_attach *a = &atts->a[i];
-		const struct sdnd_obj *bw = attach_bridge(want, plan, a->vnet);
+		const struct sdnd_obj *bw = sdnd_plan_vnet_bridge(want, a->vnet);
 		const struct sdnd_link *l, *br;
 		struct sdnd_obj w = { .kind = SDND_KIND_PORT }, h;
+		const char *why;
 
-		if (!bw || sdnd_plan_attach_blocked(a, want, cache, owner))
+		if (!bw || sdnd_plan_vnet_conflicts(plan, a->vnet) ||
+		    sdnd_plan_attach_blocked(a, want, cache, owner, &why) != SDND_ATTACH_PLUGGED)
 			continue;
 		l = sdnd_cache_link(cache, a->ifname);
 		br = sdnd_cache_link(cache, a->vnet);

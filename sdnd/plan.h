@@ -36,13 +36,18 @@ struct sdnd_plan {
 int sdnd_plan_compute(const struct sdnd_objset *want, const struct sdnd_attachments *atts,
 		      const struct sdnd_cache *cache, const struct sdnd_owner *owner,
 		      struct sdnd_plan *plan);
+/* The bridge of vnet in want (so the vnet exists on this node), or NULL. Pure. */
+const struct sdnd_obj *sdnd_plan_vnet_bridge(const struct sdnd_objset *want, const char *vnet);
 /*
- * Why attachment a cannot be plugged now: "absent" when its interface does not exist, else a
- * sentence; NULL when it can (or its vnet is not here: see the caller). Pure.
+ * Whether attachment a (whose vnet is here) can be plugged now: SDND_ATTACH_PLUGGED if it can;
+ * else SDND_ATTACH_ABSENT (no such interface), SDND_ATTACH_PENDING (waiting for the vnet's
+ * bridge) or SDND_ATTACH_FAILED (one of sdnd's own devices), with why in words ("" if none
+ * is needed). Pure.
  */
-const char *sdnd_plan_attach_blocked(const struct sdnd_attach *a, const struct sdnd_objset *want,
-				     const struct sdnd_cache *cache,
-				     const struct sdnd_owner *owner);
+enum sdnd_attach_state sdnd_plan_attach_blocked(const struct sdnd_attach *a,
+						const struct sdnd_objset *want,
+						const struct sdnd_cache *cache,
+						const struct sdnd_owner *owner, const char **ret_why);
 void sdnd_plan_free(struct sdnd_plan *plan);
 bool sdnd_plan_vnet_conflicts(const struct sdnd_plan *plan, const char *vnet);
 

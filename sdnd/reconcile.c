@@ -320,8 +320,6 @@ static struct sdnd_objstate *want_state(struct sdnd_reconciler *rec, const struc
 		return NULL;
 	if (w >= rec->want.objs && w < rec->want.objs + rec->want.n)
 		return &rec->st[w - rec->want.objs];
-	if (w->kind != SDND_KIND_PORT && w->kind != SDND_KIND_VIDS && w->kind != SDND_KIND_SFDB)
-		return NULL;
 	a = sdnd_attachments_find(&rec->atts, sdnd_obj_ifname(w));
 	return a && !strcmp(a->vnet, w->vnet) ? &a->st : NULL;
 }
@@ -344,18 +342,14 @@ static void attachments_done(struct sdnd_reconciler *rec)
 
 	for (i = 0; i < rec->atts.n; i++) {
 		struct sdnd_attach *a = &rec->atts.a[i];
-		const struct sdnd_obj *br;
 		const char *why;
-		char key[SDND_KEY_MAX];
 		size_t c;
 
 		/* the stale static entry is gone once no run had anything left to delete */
 		if (a->has_stale_mac && a->st.state == SDND_STATE_IN_SYNC)
 			a->has_stale_mac = false;
 		a->msg[0] = '\0';
-		snprintf(key, sizeof(key), "link/%s", a->vnet);
-		br = sdnd_objset_find(&rec->want, key);
-		if (!br || br->kind != SDND_KIND_BRIDGE || strcmp(br->vnet, a->vnet)) {
+		if (!sdnd_plan_vnet_bridge(&rec->want, a->vnet)) {
 			a->state = SDND_ATTACH_ORPHANED;
 			snprintf(a->msg, sizeof(a->msg), "vnet %s is not in this node's configuration",
 				 a->vnet);
@@ -370,13 +364,8 @@ static void attachments_done(struct sdnd_reconciler *rec)
 				 rec->conflicts[c].msg);
 			continue;
 		}
-		why = sdnd_plan_attach_blocked(a, &rec->want, &rec->cache, &rec->owner);
-		if (why && !strcmp(why, "absent")) {
-			a->state = SDND_ATTACH_ABSENT;
-			continue;
-		}
-		if (why) {
-			a->state = strstr(why, "waiting") ? SDND_ATTACH_PENDING : SDND_ATTACH_FAILED;
+		a->state = sdnd_plan_attach_blocked(a, &rec->want, &rec->cache, &rec->owner, &why);
+		if (a->state != SDND_ATTACH_PLUGGED) {
 			snprintf(a->msg, sizeof(a->msg), "%s", why);
 			continue;
 		}

@@ -1396,6 +1396,10 @@ static void attach(struct fx *f, const char *ifname, const char *vnet, bool lear
 /* A VM's tap as QEMU leaves it: down, MTU 1500, no master. */
 static const struct klink k_tap = { .ifname = "tap100i0", .ifindex = 30, .kind = "tun",
 				    .mtu = 1500, .fwd4 = -1, .fwd6 = -1 };
+/* The same tap plugged into web (ifindex 10) as an attachment with learning off wants it. */
+static const struct klink k_tap_plugged = { .ifname = "tap100i0", .ifindex = 30, .kind = "tun",
+					    .mtu = 1450, .up = true, .master = 10, .brport = true,
+					    .fwd4 = -1, .fwd6 = -1 };
 
 #define SFDB_KEY "sfdb/tap100i0/52:54:00:12:34:56/0"
 
@@ -1403,6 +1407,7 @@ static void test_attach_plug(void **state)
 {
 	struct fx *f = *state;
 	const struct sdnd_action *a;
+	const char *why;
 	char line[512];
 
 	attach(f, "tap100i0", "web", false);
@@ -1416,12 +1421,10 @@ static void test_attach_plug(void **state)
 	sdnd_action_format(a, line, sizeof(line));
 	assert_string_equal(line, "update port tap100i0 (vnet web): master \"\" -> web, "
 				  "mtu 1500 -> 1450, state down -> up, learning ? -> off, isolated ? -> off");
-	assert_null(sdnd_plan_attach_blocked(&f->atts.a[0], &f->want, &f->cache, &f->owner));
+	assert_int_equal(sdnd_plan_attach_blocked(&f->atts.a[0], &f->want, &f->cache, &f->owner,
+						  &why), SDND_ATTACH_PLUGGED);
 	/* the next round, once the kernel announced the port */
-	assert_true(feed_link(&f->cache, &(struct klink){ .ifname = "tap100i0", .ifindex = 30,
-							  .kind = "tun", .mtu = 1450, .up = true,
-							  .master = 10, .brport = true,
-							  .fwd4 = -1, .fwd6 = -1 }));
+	assert_true(feed_link(&f->cache, &k_tap_plugged));
 	compute(f);
 	assert_plan(&f->plan, PLAN("create " SFDB_KEY));
 }
@@ -1429,14 +1432,10 @@ static void test_attach_plug(void **state)
 static void test_attach_in_sync(void **state)
 {
 	struct fx *f = *state;
-	struct klink t = k_tap;
+	struct klink t = k_tap_plugged;
 
 	attach(f, "tap100i0", "web", false);
 	load_kernel(f);
-	t.master = 10;
-	t.mtu = 1450;
-	t.up = true;
-	t.brport = true;
 	feed_link(&f->cache, &t);
 	assert_true(feed_sfdb(&f->cache, RTM_NEWNEIGH, 30, 10, vm_mac, 0));
 	compute(f);
@@ -1467,14 +1466,10 @@ static void test_attach_in_sync(void **state)
 static void test_attach_learning_leaves_static_entries(void **state)
 {
 	struct fx *f = *state;
-	struct klink t = k_tap;
+	struct klink t = k_tap_plugged;
 
 	attach(f, "tap100i0", "web", true);
 	load_kernel(f);
-	t.master = 10;
-	t.mtu = 1450;
-	t.up = true;
-	t.brport = true;
 	t.port_learning = 1;
 	feed_link(&f->cache, &t);
 	assert_true(feed_sfdb(&f->cache, RTM_NEWNEIGH, 30, 10, vm_mac, 0));
@@ -1486,6 +1481,7 @@ static void test_attach_learning_leaves_static_entries(void **state)
 static void test_attach_absent_or_orphaned(void **state)
 {
 	struct fx *f = *state;
+	const char *why;
 
 	attach(f, "tap100i0", "web", false);
 	attach(f, "tap101i0", "gone", true);
@@ -1494,34 +1490,31 @@ static void test_attach_absent_or_orphaned(void **state)
 					      .fwd4 = -1, .fwd6 = -1 });
 	compute(f);
 	assert_plan(&f->plan, NO_ACTIONS);
-	assert_string_equal(sdnd_plan_attach_blocked(&f->atts.a[0], &f->want, &f->cache,
-						     &f->owner), "absent");
+	assert_int_equal(sdnd_plan_attach_blocked(&f->atts.a[0], &f->want, &f->cache, &f->owner,
+						  &why), SDND_ATTACH_ABSENT);
 }
 
 /* sdnd's own devices are never taken for a guest's. */
 static void test_attach_own_device(void **state)
 {
 	struct fx *f = *state;
+	const char *why;
 
 	attach(f, "vxlan_db", "web", true);
 	load_kernel(f);
 	compute(f);
 	assert_plan(&f->plan, NO_ACTIONS);
-	assert_non_null(strstr(sdnd_plan_attach_blocked(&f->atts.a[0], &f->want, &f->cache,
-							&f->owner), "sdnd's own"));
+	assert_int_equal(sdnd_plan_attach_blocked(&f->atts.a[0], &f->want, &f->cache, &f->owner,
+						  &why), SDND_ATTACH_FAILED);
+	assert_non_null(strstr(why, "sdnd's own"));
 }
 
 /* A detached port leaves its bridge, once, and only if it is still the same interface there. */
 static void test_attach_unplug(void **state)
 {
 	struct fx *f = *state;
-	struct klink t = k_tap;
-
 	load_kernel(f);
-	t.master = 10;
-	t.up = true;
-	t.brport = true;
-	feed_link(&f->cache, &t);
+	feed_link(&f->cache, &k_tap_plugged);
 	assert_int_equal(sdnd_attachments_unplug(&f->atts, "tap100i0", "web", 30), 0);
 	compute(f);
 	assert_actions_sane(&f->plan);

@@ -41,6 +41,8 @@ import tempfile
 import threading
 import time
 
+from benchlib import BenchError, log, pct, run
+
 MTU = 1450
 BR = "web"
 NODE = "bench"
@@ -52,28 +54,6 @@ IFLA_IFNAME, IFLA_MASTER, IFLA_PROTINFO, IFLA_LINKINFO = 3, 10, 12, 18
 IFLA_INFO_SLAVE_DATA = 5
 IFLA_BRPORT_STATE = 1
 BR_STATE_FORWARDING = 3
-
-
-class BenchError(Exception):
-    pass
-
-
-def log(msg):
-    print(f"# {msg}", file=sys.stderr, flush=True)
-
-
-def run(cmd, check=True, **kw):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
-    if check and p.returncode != 0:
-        raise BenchError(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr.strip()[-2000:]}")
-    return p
-
-
-def pct(values, p):
-    """Nearest-rank percentile."""
-    v = sorted(values)
-    k = max(0, min(len(v) - 1, -(-len(v) * p // 100) - 1))
-    return v[int(k)]
 
 
 def mac_of(i):

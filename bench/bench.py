@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 
+from benchlib import BenchError, log, pct, run
+
 PEERS = ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
 LOCAL, REMOTES = PEERS[0], PEERS[1:]
 MTU = 1450
@@ -33,21 +35,6 @@ NODE = "bench"
 GOAL_RESYNC_MS = 50       # at 1000 vnets
 GOAL_REPAIR_P99_MS = 100
 GOAL_RSS_MIB = 32         # at 1000 vnets
-
-
-class BenchError(Exception):
-    pass
-
-
-def log(msg):
-    print(f"# {msg}", file=sys.stderr, flush=True)
-
-
-def run(cmd, check=True, **kw):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
-    if check and p.returncode != 0:
-        raise BenchError(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr.strip()[-2000:]}")
-    return p
 
 
 def timed(cmd, stdout=None, stderr=None):
@@ -59,13 +46,6 @@ def timed(cmd, stdout=None, stderr=None):
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     return p.returncode, t1 - t0, cpu
-
-
-def pct(values, p):
-    """Nearest-rank percentile."""
-    v = sorted(values)
-    k = max(0, min(len(v) - 1, -(-len(v) * p // 100) - 1))
-    return v[int(k)]
 
 
 class Bench:

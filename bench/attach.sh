@@ -61,8 +61,9 @@ if [ -z "${SDND:-}" ]; then
 		pkg-config --exists yaml-0.1 || missing+=(libyaml-dev)
 		pkg-config --exists json-c || missing+=(libjson-c-dev)
 		pkg-config --exists libmicrohttpd || missing+=(libmicrohttpd-dev)
+		pkg-config --exists libnftnl || missing+=(libnftnl-dev)
 	else
-		missing+=(libmnl-dev libyaml-dev libjson-c-dev libmicrohttpd-dev)
+		missing+=(libmnl-dev libyaml-dev libjson-c-dev libmicrohttpd-dev libnftnl-dev)
 	fi
 fi
 if [ ${#missing[@]} -gt 0 ]; then

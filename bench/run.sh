@@ -70,8 +70,10 @@ if [ -z "${SDND:-}" ]; then
 	if command -v pkg-config >/dev/null 2>&1; then
 		pkg-config --exists yaml-0.1 || missing+=(libyaml-dev)
 		pkg-config --exists json-c || missing+=(libjson-c-dev)
+		pkg-config --exists libmicrohttpd || missing+=(libmicrohttpd-dev)
+		pkg-config --exists libnftnl || missing+=(libnftnl-dev)
 	else
-		missing+=(libyaml-dev libjson-c-dev)
+		missing+=(libyaml-dev libjson-c-dev libmicrohttpd-dev libnftnl-dev)
 	fi
 fi
 if [ ${#missing[@]} -gt 0 ]; then

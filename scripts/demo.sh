@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "scripts/demo.sh: run as root (it creates network namespaces)" >&2
 	exit 1
 fi
-bash scripts/deps.sh build-essential cmake pkg-config libmnl-dev libyaml-dev libjson-c-dev libmicrohttpd-dev libcurl4-openssl-dev \
+bash scripts/deps.sh build-essential cmake pkg-config libmnl-dev libyaml-dev libjson-c-dev libmicrohttpd-dev libcurl4-openssl-dev libnftnl-dev \
 	libcmocka-dev iproute2 iputils-ping python3
 cmake -S . -B build-demo -DCMAKE_BUILD_TYPE=Release -DSDND_TESTS=OFF >/dev/null
 cmake --build build-demo -j"$(nproc)" >/dev/null

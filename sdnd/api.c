@@ -403,17 +403,19 @@ static enum MHD_Result attachment_json(struct MHD_Connection *c, unsigned int co
 	return respond_json(c, code, sdnd_attach_to_json(a, true), NULL);
 }
 
+static enum MHD_Result put_attachment_checked(struct sdnd_api *api, struct MHD_Connection *c,
+					      struct sdnd_attach *ap, struct sdnd_attach *oldp);
+
 static enum MHD_Result put_attachment(struct sdnd_api *api, struct MHD_Connection *c,
 				      const char *ifname, struct req *rq)
 {
 	static const char *const json_types[] = { "application/json" };
 	struct sdnd_reconciler *rec = api->hooks.rec;
 	enum json_tokener_error jerr = json_tokener_success;
-	struct sdnd_attach a, old;
+	struct sdnd_attach a, old = { 0 };
 	struct json_object *body;
-	char where[32], msg[320];
-	unsigned int code;
-	bool existed;
+	char where[96], msg[320];
+	enum MHD_Result ret;
 	int r;
 
 	if (rq->too_big)
@@ -430,10 +432,28 @@ static enum MHD_Result put_attachment(struct sdnd_api *api, struct MHD_Connectio
 							 jerr : json_tokener_error_parse_eof));
 		return respond_error(c, MHD_HTTP_BAD_REQUEST, msg, "body");
 	}
-	r = sdnd_attach_from_json(body, ifname, &a, where, sizeof(where), msg, sizeof(msg));
+	r = sdnd_attach_from_json(body, ifname, rec->cfg ? &rec->cfg->fw : NULL, &a, where,
+				  sizeof(where), msg, sizeof(msg));
 	json_object_put(body);
 	if (r < 0)
 		return respond_error(c, MHD_HTTP_BAD_REQUEST, msg, where);
+	ret = put_attachment_checked(api, c, &a, &old);
+	sdnd_attach_done(&a);
+	sdnd_attach_done(&old);
+	return ret;
+}
+
+/* PUT of a parsed attachment a; old is for the caller to free. */
+static enum MHD_Result put_attachment_checked(struct sdnd_api *api, struct MHD_Connection *c,
+					      struct sdnd_attach *ap, struct sdnd_attach *oldp)
+{
+	struct sdnd_reconciler *rec = api->hooks.rec;
+	struct sdnd_attach a = *ap, old = { 0 };
+	char where[96], msg[320];
+	unsigned int code;
+	bool existed;
+	int r;
+
 	if (a.vlan || *a.trunks) {
 		struct sdnd_vids v;
 
@@ -441,12 +461,18 @@ static enum MHD_Result put_attachment(struct sdnd_api *api, struct MHD_Connectio
 			return respond_error(c, MHD_HTTP_BAD_REQUEST,
 					     "too many separate VLAN ranges for one port", "trunks");
 	}
+	if (a.fw && rec->cfg && fw_nic_check_refs(a.fw, &rec->cfg->fw, msg, sizeof(msg)) < 0)
+		return respond_error(c, MHD_HTTP_BAD_REQUEST, msg, "firewall");
 	code = attach_conflict(rec, &a, where, sizeof(where), msg, sizeof(msg));
 	if (code)
 		return respond_error(c, code, msg, where);
 	existed = sdnd_attachments_find(&rec->atts, a.ifname) != NULL;
-	if (existed)
-		old = *sdnd_attachments_find(&rec->atts, a.ifname);
+	if (existed) {
+		if (sdnd_attach_copy(oldp, sdnd_attachments_find(&rec->atts, a.ifname)) < 0)
+			return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, strerror(ENOMEM),
+					     NULL);
+		old = *oldp;
+	}
 	/* learning back on: the static entry sdnd made instead goes too */
 	if (existed && !old.learning && a.learning && old.has_mac) {
 		a.has_stale_mac = true;
@@ -495,14 +521,15 @@ static enum MHD_Result attachment(struct sdnd_api *api, struct MHD_Connection *c
 	}
 	if (!strcmp(method, MHD_HTTP_METHOD_GET))
 		return attachment_json(c, MHD_HTTP_OK, a);
-	old = *a;
-	sdnd_attachments_del(&rec->atts, ifname, NULL);
+	sdnd_attachments_del(&rec->atts, ifname, &old);
 	r = sdnd_attachments_save(&rec->atts);
 	if (r < 0) {
 		sdnd_attachments_put(&rec->atts, &old);
+		sdnd_attach_done(&old);
 		return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, strerror(-r),
 				     rec->atts.path);
 	}
+	sdnd_attach_done(&old);
 	log_info("control API: detach %s from vnet %s", old.ifname, old.vnet);
 	l = sdnd_cache_link(&rec->cache, old.ifname);
 	if (l && sdnd_attachments_unplug(&rec->atts, old.ifname, old.vnet, l->ifindex) < 0)

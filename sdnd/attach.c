@@ -132,10 +132,12 @@ int sdnd_attach_vids(const struct sdnd_attach *a, struct sdnd_vids *ret)
 		return -EINVAL;                                                                    \
 	} while (0)
 
-int sdnd_attach_from_json(struct json_object *j, const char *ifname, struct sdnd_attach *ret,
-			  char *where, size_t where_size, char *msg, size_t msg_size)
+int sdnd_attach_from_json(struct json_object *j, const char *ifname, const struct fw_config *fwcfg,
+			  struct sdnd_attach *ret, char *where, size_t where_size, char *msg,
+			  size_t msg_size)
 {
 	struct sdnd_attach a = { .learning = true };
+	struct json_object *fwj = NULL;
 	bool has_vnet = false;
 
 	if (!json_object_is_type(j, json_type_object))
@@ -213,12 +215,15 @@ int sdnd_attach_from_json(struct json_object *j, const char *ifname, struct sdnd
 				if ((unsigned char)*p < 0x20 || *p == 0x7f)
 					FAIL(key, "contains a control character");
 			sdnd_strlcpy(a.owner, s, sizeof(a.owner));
+		} else if (!strcmp(key, "firewall")) {
+			if (t != json_type_null)
+				fwj = val;
 		} else if (!strcmp(key, "state") || !strcmp(key, "error") ||
 			   !strcmp(key, "bridge")) {
 			/* what GET shows may be sent back as it is */
 		} else {
 			FAIL(key, "unknown field; known: ifname, vnet, mac, vlan, trunks, learning, "
-				  "owner");
+				  "owner, firewall");
 		}
 	}
 	if (!*a.ifname) {
@@ -234,6 +239,19 @@ int sdnd_attach_from_json(struct json_object *j, const char *ifname, struct sdnd
 	if (!a.learning && !a.has_mac)
 		FAIL("learning", "false needs \"mac\": the static forwarding entry that replaces "
 				 "learning is for that address");
+	if (fwj) {
+		struct fw_nic nic;
+
+		if (fw_nic_from_json(fwj, fwcfg, a.has_mac, &nic, where, where_size, msg,
+				     msg_size) < 0)
+			return -EINVAL;
+		a.fw = malloc(sizeof(*a.fw));
+		if (!a.fw) {
+			fw_nic_done(&nic);
+			FAIL("firewall", "out of memory");
+		}
+		*a.fw = nic;
+	}
 	*ret = a;
 	return 0;
 }
@@ -257,6 +275,8 @@ struct json_object *sdnd_attach_to_json(const struct sdnd_attach *a, bool with_s
 	json_object_object_add(j, "learning", json_object_new_boolean(a->learning));
 	if (*a->owner)
 		json_object_object_add(j, "owner", json_object_new_string(a->owner));
+	if (a->fw)
+		json_object_object_add(j, "firewall", fw_nic_to_json(a->fw));
 	if (!with_state)
 		return j;
 	json_object_object_add(j, "state",
@@ -273,7 +293,35 @@ bool sdnd_attach_same(const struct sdnd_attach *x, const struct sdnd_attach *y)
 	return !strcmp(x->ifname, y->ifname) && !strcmp(x->vnet, y->vnet) &&
 	       x->has_mac == y->has_mac && (!x->has_mac || !memcmp(x->mac, y->mac, 6)) &&
 	       x->vlan == y->vlan && !strcmp(x->trunks, y->trunks) && x->learning == y->learning &&
-	       !strcmp(x->owner, y->owner);
+	       !strcmp(x->owner, y->owner) && !x->fw == !y->fw &&
+	       (!x->fw || fw_nic_equal(x->fw, y->fw));
+}
+
+void sdnd_attach_done(struct sdnd_attach *a)
+{
+	if (!a || !a->fw)
+		return;
+	fw_nic_done(a->fw);
+	free(a->fw);
+	a->fw = NULL;
+}
+
+int sdnd_attach_copy(struct sdnd_attach *ret, const struct sdnd_attach *a)
+{
+	struct fw_nic *fw = NULL;
+
+	if (a->fw) {
+		fw = malloc(sizeof(*fw));
+		if (!fw)
+			return -ENOMEM;
+		if (fw_nic_copy(fw, a->fw) < 0) {
+			free(fw);
+			return -ENOMEM;
+		}
+	}
+	*ret = *a;
+	ret->fw = fw;
+	return 0;
 }
 
 static size_t lower_bound(const struct sdnd_attachments *s, const char *ifname)
@@ -303,9 +351,15 @@ int sdnd_attachments_put(struct sdnd_attachments *s, const struct sdnd_attach *a
 	size_t i = lower_bound(s, a->ifname);
 	int r;
 
+	struct sdnd_attach copy;
+
 	if (i < s->n && !strcmp(s->a[i].ifname, a->ifname)) {
 		if (!sdnd_attach_same(&s->a[i], a)) {
-			s->a[i] = *a;
+			r = sdnd_attach_copy(&copy, a);
+			if (r < 0)
+				return r;
+			sdnd_attach_done(&s->a[i]);
+			s->a[i] = copy;
 			s->a[i].state = SDND_ATTACH_PENDING;
 		}
 		return 0;
@@ -313,8 +367,11 @@ int sdnd_attachments_put(struct sdnd_attachments *s, const struct sdnd_attach *a
 	r = sdnd_grow(&s->a, &s->cap, s->n + 1, sizeof(*s->a));
 	if (r < 0)
 		return r;
+	r = sdnd_attach_copy(&copy, a);
+	if (r < 0)
+		return r;
 	memmove(&s->a[i + 1], &s->a[i], (s->n - i) * sizeof(*s->a));
-	s->a[i] = *a;
+	s->a[i] = copy;
 	s->a[i].state = SDND_ATTACH_PENDING;
 	s->n++;
 	/* attached again before it was unplugged: nothing to unplug */
@@ -330,6 +387,8 @@ int sdnd_attachments_del(struct sdnd_attachments *s, const char *ifname, struct 
 		return -ENOENT;
 	if (ret)
 		*ret = s->a[i];
+	else
+		sdnd_attach_done(&s->a[i]);
 	memmove(&s->a[i], &s->a[i + 1], (s->n - i - 1) * sizeof(*s->a));
 	s->n--;
 	return 0;
@@ -366,6 +425,10 @@ void sdnd_attachments_unplug_done(struct sdnd_attachments *s, const char *ifname
 
 void sdnd_attachments_free(struct sdnd_attachments *s)
 {
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		sdnd_attach_done(&s->a[i]);
 	free(s->a);
 	free(s->unplug);
 	free(s->path);
@@ -403,15 +466,16 @@ int sdnd_attachments_load(struct sdnd_attachments *s, const char *path)
 	n = json_object_array_length(arr);
 	for (i = 0; i < n; i++) {
 		struct sdnd_attach a;
-		char where[32], msg[256];
+		char where[96], msg[256];
 
-		if (sdnd_attach_from_json(json_object_array_get_idx(arr, i), NULL, &a, where,
+		if (sdnd_attach_from_json(json_object_array_get_idx(arr, i), NULL, NULL, &a, where,
 					  sizeof(where), msg, sizeof(msg)) < 0) {
 			/* one bad entry (edited by hand) must not cost the others */
 			log_err("%s: attachment %zu: %s: %s; skipped", path, i + 1, where, msg);
 			continue;
 		}
 		r = sdnd_attachments_put(s, &a);
+		sdnd_attach_done(&a);
 		if (r < 0)
 			break;
 	}

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "firewall/fw.h"
 #include "sdnd/obj.h"
 #include "sdnd/objstate.h"
 #include "zones/model.h"
@@ -42,6 +43,8 @@ struct sdnd_attach {
 	char trunks[SDND_ATTACH_TRUNKS_MAX]; /* as given, normalized ("10-20;30"); "" none */
 	bool learning;
 	char owner[SDND_ATTACH_OWNER_MAX + 1];
+	struct fw_nic *fw;                   /* its firewall; NULL: the configuration's
+					      * `attachments:` entry for ifname, if any */
 	/* runtime, not persisted */
 	bool has_stale_mac;                  /* learning was turned back on: the static entry */
 	uint8_t stale_mac[6];                /* sdnd made for this MAC goes */
@@ -69,10 +72,18 @@ struct sdnd_attachments {
 /*
  * Fill ret from a JSON object (a request body or a stored entry). ifname is the one from the
  * request path (or NULL: then the object must carry "ifname"). On error returns -EINVAL with
- * the offending field in where (e.g. "vlan") and what is wrong in msg.
+ * the offending field in where (e.g. "vlan", "firewall.rules[0].dport") and what is wrong in
+ * msg. Aliases, ipsets and groups of its firewall are looked up in fwcfg (NULL: only what the
+ * attachments store holds, where aliases are already addresses). On success ret owns a firewall
+ * (sdnd_attach_done()).
  */
-int sdnd_attach_from_json(struct json_object *j, const char *ifname, struct sdnd_attach *ret,
-			  char *where, size_t where_size, char *msg, size_t msg_size);
+int sdnd_attach_from_json(struct json_object *j, const char *ifname, const struct fw_config *fwcfg,
+			  struct sdnd_attach *ret, char *where, size_t where_size, char *msg,
+			  size_t msg_size);
+/* Free what an attachment owns (its firewall). */
+void sdnd_attach_done(struct sdnd_attach *a);
+/* A deep copy. 0 or -ENOMEM. */
+int sdnd_attach_copy(struct sdnd_attach *ret, const struct sdnd_attach *a);
 /* The attachment as the API shows it (with its state); runtime fields only if with_state. */
 struct json_object *sdnd_attach_to_json(const struct sdnd_attach *a, bool with_state);
 /* Is s a name the kernel accepts for an interface? */
@@ -95,9 +106,9 @@ int sdnd_attachments_load(struct sdnd_attachments *s, const char *path);
 int sdnd_attachments_save(const struct sdnd_attachments *s);
 void sdnd_attachments_free(struct sdnd_attachments *s);
 struct sdnd_attach *sdnd_attachments_find(const struct sdnd_attachments *s, const char *ifname);
-/* Add or replace (keeps the runtime state of an unchanged one). 0 or -ENOMEM. */
+/* Add or replace with a copy of a (keeps the runtime state of an unchanged one). 0 or -ENOMEM. */
 int sdnd_attachments_put(struct sdnd_attachments *s, const struct sdnd_attach *a);
-/* Remove ifname; its old value in ret (may be NULL). 0 or -ENOENT. */
+/* Remove ifname; its old value in ret (may be NULL; else the caller owns it). 0 or -ENOENT. */
 int sdnd_attachments_del(struct sdnd_attachments *s, const char *ifname, struct sdnd_attach *ret);
 /* Remember to unplug ifname from bridge; forget it again with unplug_done. 0 or -ENOMEM. */
 int sdnd_attachments_unplug(struct sdnd_attachments *s, const char *ifname, const char *bridge,

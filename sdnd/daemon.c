@@ -22,7 +22,8 @@
 #define DEBOUNCE_MS 5
 #define RELOAD_DEBOUNCE_MS 50
 
-enum { EV_SIGNAL, EV_NETLINK, EV_INOTIFY, EV_DEBOUNCE, EV_RESYNC, EV_RELOAD, EV_RETRY, EV_API };
+enum { EV_SIGNAL, EV_NETLINK, EV_INOTIFY, EV_DEBOUNCE, EV_RESYNC, EV_RELOAD, EV_RETRY, EV_API,
+       EV_NFT };
 
 int sdnd_lock(const char *state_dir, bool write_pid, pid_t *ret_pid)
 {
@@ -233,9 +234,15 @@ static int loop(struct daemon *d)
 			case EV_API:
 				sdnd_api_run(d->api);
 				break;
+			case EV_NFT:
+				/* someone changed sdnd's nftables tables */
+				if (sdnd_fw_events(&d->rec.fw) && !timer_armed(d->t_debounce))
+					arm(d->t_debounce, DEBOUNCE_MS, 0);
+				break;
 			case EV_RESYNC:
 				drain(d->t_resync);
 				d->rec.cache.stale = true;
+				d->rec.fw.have_valid = false;
 				reconcile(d);
 				break;
 			case EV_RELOAD:
@@ -340,6 +347,11 @@ int sdnd_daemon_run(const struct sdnd_daemon_opts *opts)
 	    add_fd(d.epfd, d.ifd, EV_INOTIFY) || add_fd(d.epfd, d.t_debounce, EV_DEBOUNCE) ||
 	    add_fd(d.epfd, d.t_resync, EV_RESYNC) || add_fd(d.epfd, d.t_reload, EV_RELOAD) ||
 	    add_fd(d.epfd, d.t_retry, EV_RETRY)) {
+		log_err("cannot set up the event loop: %s", strerror(errno));
+		goto out;
+	}
+	if (sdnd_fw_event_fd(&d.rec.fw) >= 0 &&
+	    add_fd(d.epfd, sdnd_fw_event_fd(&d.rec.fw), EV_NFT) < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}

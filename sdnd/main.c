@@ -19,6 +19,8 @@ static void usage(FILE *f)
 		"Usage: sdnd [OPTIONS]                 run the daemon\n"
 		"       sdnd check FILE [OPTIONS]      validate FILE, print every error\n"
 		"       sdnd plan FILE [--json]        show what applying FILE would change\n"
+		"       sdnd plan FILE --nft           print the firewall FILE and the attachments\n"
+		"                                      make, as an nft script\n"
 		"       sdnd apply --once FILE [--json] apply FILE now and exit\n"
 		"       sdnd import-pve DIR            print Proxmox VE SDN's zones.cfg, vnets.cfg\n"
 		"                                      and subnets.cfg in DIR as sdnd YAML\n"
@@ -56,7 +58,7 @@ struct cli {
 	const char *cmd;
 	const char *file;
 	struct sdnd_daemon_opts d;
-	bool json, once, syslog, debug;
+	bool json, once, syslog, debug, nft;
 };
 
 static int parse_args(int argc, char **argv, struct cli *c)
@@ -70,6 +72,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "syslog", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "nft", no_argument, NULL, 'N' },
 		{ "event-buffer", required_argument, NULL, 'E' },
 		{ "socket", required_argument, NULL, 'L' },
 		{ "group", required_argument, NULL, 'G' },
@@ -148,6 +151,9 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case 'j':
 			c->json = true;
+			break;
+		case 'N':
+			c->nft = true;
 			break;
 		case 'o':
 			c->once = true;
@@ -287,6 +293,10 @@ static int cmd_plan_apply(struct cli *c, bool apply)
 	if (sdnd_rec_load(&rec, c->file, stderr) < 0)
 		goto out;
 
+	if (!apply && c->nft) {
+		ret = sdnd_fw_print(&rec, stdout) < 0 ? 1 : 0;
+		goto out;
+	}
 	if (!apply) {
 		r = sdnd_rec_plan(&rec, &plan);
 		if (r < 0) {
@@ -300,6 +310,7 @@ static int cmd_plan_apply(struct cli *c, bool apply)
 			json_object_put(j);
 		} else {
 			sdnd_plan_print(&plan, stdout);
+			sdnd_fw_plan(&rec, stdout);
 		}
 		sdnd_plan_free(&plan);
 		ret = 0;

@@ -4,6 +4,7 @@
 #define SDND_OBJSTATE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sdnd/nl.h"
 
@@ -24,5 +25,22 @@ struct sdnd_objstate {
 	uint64_t next_retry_ms;      /* monotonic; 0 = now */
 	uint64_t last_applied_ms;    /* monotonic: when an action on it last succeeded */
 };
+
+#define SDND_RETRY_MIN_MS 1000
+#define SDND_RETRY_MAX_MS 60000
+
+/* Mark s failed with err and msg; retry after a backoff that doubles with each attempt. */
+static inline void sdnd_objstate_fail(struct sdnd_objstate *s, int err, const char *msg,
+				      uint64_t now)
+{
+	unsigned int shift = s->attempts < 7 ? s->attempts : 6;
+	uint64_t delay = (uint64_t)SDND_RETRY_MIN_MS << shift;
+
+	s->state = SDND_STATE_FAILED;
+	s->err = err;
+	if (msg != s->msg)
+		snprintf(s->msg, sizeof(s->msg), "%s", msg);
+	s->next_retry_ms = now + (delay > SDND_RETRY_MAX_MS ? SDND_RETRY_MAX_MS : delay);
+}
 
 #endif

@@ -10,8 +10,6 @@
 #include "sdnd/util.h"
 #include "zones/expand.h"
 
-#define RETRY_MIN_MS 1000
-#define RETRY_MAX_MS 60000
 /* Retry after a failure that raced with other changes in the kernel. */
 #define RETRY_RACED_MS 10
 /* Applied this many times without the kernel keeping it: treat as failed and back off. */
@@ -78,6 +76,7 @@ int sdnd_rec_init(struct sdnd_reconciler *rec, const char *state_dir, int event_
 		log_err("cannot open rtnetlink: %s", strerror(-r));
 		return r;
 	}
+	sdnd_fw_init(&rec->fw);
 	r = sdnd_cache_dump(&rec->cache, &rec->nl);
 	if (r < 0)
 		log_err("cannot read the kernel's links: %s", strerror(-r));
@@ -96,6 +95,7 @@ void sdnd_rec_free(struct sdnd_reconciler *rec)
 	sdnd_cache_free(&rec->cache);
 	sdnd_owner_free(&rec->owner);
 	sdnd_attachments_free(&rec->atts);
+	sdnd_fw_free(&rec->fw);
 	snl_close(&rec->nl);
 	memset(rec, 0, sizeof(*rec));
 }
@@ -160,6 +160,21 @@ int sdnd_rec_prepare(struct sdnd_reconciler *rec, const char *buf, size_t len, c
 	r = zone_parse(buf, len, name, &env, &g.cfg, errs);
 	if (r < 0)
 		return r;
+	/* the firewalls of attachments made through the API must still find what they use */
+	for (size_t i = 0; i < rec->atts.n; i++) {
+		const struct sdnd_attach *a = &rec->atts.a[i];
+		char msg[256];
+
+		if (a->fw && fw_nic_check_refs(a->fw, &g.cfg->fw, msg, sizeof(msg)) < 0) {
+			zone_errors_add(errs, "%s: attachment %s (made through the control API): "
+				        "firewall: %s", name, a->ifname, msg);
+			r = -EINVAL;
+		}
+	}
+	if (r < 0) {
+		sdnd_generation_free(&g);
+		return r;
+	}
 	r = zone_expand(g.cfg, &env, &g.want);
 	if (r == 0) {
 		g.text = malloc(len + 2);
@@ -376,17 +391,6 @@ static void attachments_done(struct sdnd_reconciler *rec)
 	}
 }
 
-static void set_failed(struct sdnd_objstate *s, int err, const char *msg, uint64_t now)
-{
-	unsigned int shift = s->attempts < 7 ? s->attempts : 6;
-	uint64_t delay = (uint64_t)RETRY_MIN_MS << shift;
-
-	s->state = SDND_STATE_FAILED;
-	s->err = err;
-	snprintf(s->msg, sizeof(s->msg), "%s", msg);
-	s->next_retry_ms = now + (delay > RETRY_MAX_MS ? RETRY_MAX_MS : delay);
-}
-
 /* Record ownership of links and addresses about to be created (ifindex unknown yet). */
 static void own_intents(struct sdnd_reconciler *rec, const struct sdnd_action *acts, size_t n)
 {
@@ -490,7 +494,7 @@ static void group_done(struct sdnd_reconciler *rec, struct sdnd_action *acts, si
 				forget_intent(rec, a);
 			if (s) {
 				s->attempts++;
-				set_failed(s, err, msg, now);
+				sdnd_objstate_fail(s, err, msg, now);
 				/*
 				 * The kernel changed while the batch ran (a device going away
 				 * fails requests with odd errors before it is announced): try
@@ -521,7 +525,7 @@ static void group_done(struct sdnd_reconciler *rec, struct sdnd_action *acts, si
 			s->msg[0] = '\0';
 			s->err = 0;
 			if (s->attempts >= MAX_ATTEMPTS)
-				set_failed(s, -EAGAIN, "the kernel does not keep this change", now);
+				sdnd_objstate_fail(s, -EAGAIN, "the kernel does not keep this change", now);
 		}
 		if (a->want && sdnd_obj_is_link(a->want)) {
 			const struct sdnd_link *l = sdnd_cache_link(&rec->cache, a->want->link.ifname);
@@ -698,6 +702,20 @@ int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms)
 		    (!next || s->next_retry_ms < next))
 			next = s->next_retry_ms;
 	}
+	{
+		uint64_t fw_next;
+		uint64_t batches = rec->fw.n_batches;
+
+		if (resync)
+			rec->fw.have_valid = false;
+		r = sdnd_fw_sync(rec, repair, now, &fw_next);
+		if (r < 0)
+			return r;
+		bad += r;
+		if (fw_next && (!next || fw_next < next))
+			next = fw_next;
+		executed += (unsigned int)(rec->fw.n_batches - batches);
+	}
 	rec->n_reconciles++;
 	rec->last_changes = executed;
 	rec->fresh = false;
@@ -779,6 +797,7 @@ struct json_object *sdnd_rec_status_json(const struct sdnd_reconciler *rec)
 	}
 	json_object_object_add(root, "conflicts", conf);
 	sdnd_rec_attachments_json(rec, root);
+	json_object_object_add(root, "firewall", sdnd_fw_status_json(&rec->fw));
 	counts = json_object_new_object();
 	json_object_object_add(counts, "reconciles", json_object_new_int64((int64_t)rec->n_reconciles));
 	json_object_object_add(counts, "actions", json_object_new_int64((int64_t)rec->n_actions));

@@ -10,6 +10,7 @@
 
 #include "sdnd/attach.h"
 #include "sdnd/cache.h"
+#include "sdnd/firewall.h"
 #include "sdnd/nl.h"
 #include "sdnd/owner.h"
 #include "sdnd/plan.h"
@@ -31,6 +32,7 @@ struct sdnd_reconciler {
 	struct sdnd_objset want;
 	struct sdnd_objstate *st;           /* parallel to want.objs */
 	struct sdnd_attachments atts;       /* guest ports to plug, from the control API */
+	struct sdnd_fw fw;                  /* sdnd's nftables tables */
 	struct sdnd_conflict *conflicts;    /* of the last plan */
 	size_t n_conflicts;
 	uint64_t n_reconciles, n_actions, n_repairs, n_failures, n_resyncs;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "firewall/fw.h"
 #include "sdnd/ip.h"
 
 #define ZONE_NAME_MAX 15        /* zone and vnet names: [A-Za-z][A-Za-z0-9_-]*, 1..15 chars */
@@ -42,6 +43,7 @@ struct zone_subnet {
 	uint8_t prefixlen;
 	bool has_gateway;
 	struct sdnd_ip gateway;
+	bool snat;                    /* masquerade what leaves the subnet (default false) */
 };
 
 struct zone_zone {
@@ -84,6 +86,7 @@ struct zone_config {
 	size_t n_zones;
 	struct zone_vnet *vnets;              /* in document order */
 	size_t n_vnets;
+	struct fw_config fw;                  /* the firewall: and attachments: sections */
 };
 
 /* A local address and the MTU of the interface that holds it. */

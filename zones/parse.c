@@ -9,6 +9,10 @@
  * result. Every problem is recorded with its position; they are handed to the caller sorted
  * by position, each formatted "FILE:LINE:COL: key.path: message". A document with any problem
  * yields no config.
+ *
+ * The tree, the context and the helpers that check a node are shared (zones/yparse.h) with the
+ * parts of the schema kept elsewhere: the `firewall:` and `attachments:` sections are walked by
+ * firewall/parse.c.
  */
 #include "zones/model.h"
 
@@ -23,13 +27,10 @@
 #include <yaml.h>
 
 #include "sdnd/util.h"
+#include "zones/yparse.h"
 
 #define YDEPTH_MAX 32		  /* deeper nesting is rejected (the schema needs 5) */
 #define ZONE_FILE_MAX (64u << 20) /* larger documents are rejected */
-#define SHOW_MAX 64		  /* bytes of a user string quoted in a message */
-#define SHOW_BUFSZ (SHOW_MAX * 4 + 8)
-#define PATH_BUFSZ 768
-#define LIST_MAX 8 /* names/addresses listed in one message */
 
 /* ---- errors ------------------------------------------------------------------------------- */
 
@@ -63,40 +64,9 @@ int zone_errors_add(struct zone_errors *errs, const char *fmt, ...)
 	return 0;
 }
 
-/* One problem found while parsing, kept with its position until they are sorted. */
-struct perr {
-	unsigned int line, col;
-	size_t seq;
-	char *msg;
-};
-
 /* ---- the document tree -------------------------------------------------------------------- */
 
-enum ykind {
-	Y_SCALAR,
-	Y_SEQ,
-	Y_MAP,
-	Y_ALIAS,
-};
-
-struct ynode {
-	enum ykind kind;
-	unsigned int line, col; /* 1-based */
-	char *tag;		/* explicit tag, NULL when none was written */
-	char *str;		/* scalar value (NUL-terminated, may hold NULs), alias anchor */
-	size_t len;		/* scalar length */
-	bool plain;		/* plain (unquoted) scalar */
-	struct ynode **items;	/* seq: items; map: key0, value0, key1, value1, ... */
-	size_t n, cap;
-};
-
-struct ydoc {
-	struct ynode *root;
-	struct ynode **all; /* every node, to free them without recursion */
-	size_t n_all, cap_all;
-};
-
-static void ydoc_done(struct ydoc *doc)
+void zy_doc_done(struct ydoc *doc)
 {
 	size_t i;
 
@@ -137,46 +107,40 @@ struct vinfo {
 	int zidx;     /* index of its zone, -1 when not found */
 };
 
-struct pctx {
-	const char *fname;
-	const char *buf;
-	size_t len;
-	const struct zone_env *env;
-	bool oom;
-
-	struct perr *errs;
-	size_t n_errs, cap_errs;
-
-	struct zone_config *cfg;
-	size_t cap_zones, cap_vnets;
-	struct zinfo *zinfo; /* parallel to cfg->zones */
-	struct vinfo *vinfo; /* parallel to cfg->vnets */
-	size_t cap_zinfo, cap_vinfo;
-};
-
 static __attribute__((format(printf, 5, 0))) void perr_vadd(struct pctx *p, unsigned int line,
 							    unsigned int col, const char *path,
 							    const char *fmt, va_list ap)
 {
-	char *msg = NULL, *full = NULL;
+	char *msg = NULL, *full = NULL, *jpath = NULL;
 
 	if (vasprintf(&msg, fmt, ap) < 0) {
 		p->oom = true;
 		return;
 	}
-	if (asprintf(&full, "%s:%u:%u: %s: %s", p->fname, line, col,
-		     path && *path ? path : "(document)", msg) < 0) {
+	if (p->json) {
+		full = msg;
+		jpath = strdup(path ? path : "");
+		if (!jpath) {
+			free(msg);
+			p->oom = true;
+			return;
+		}
+	} else {
+		if (asprintf(&full, "%s:%u:%u: %s: %s", p->fname, line, col,
+			     path && *path ? path : "(document)", msg) < 0) {
+			free(msg);
+			p->oom = true;
+			return;
+		}
 		free(msg);
-		p->oom = true;
-		return;
 	}
-	free(msg);
 	if (sdnd_grow(&p->errs, &p->cap_errs, p->n_errs + 1, sizeof(*p->errs)) < 0) {
 		free(full);
+		free(jpath);
 		p->oom = true;
 		return;
 	}
-	p->errs[p->n_errs] = (struct perr){ line, col, p->n_errs, full };
+	p->errs[p->n_errs] = (struct perr){ line, col, p->n_errs, full, jpath };
 	p->n_errs++;
 }
 
@@ -192,8 +156,8 @@ static __attribute__((format(printf, 5, 6))) void perr_add(struct pctx *p, unsig
 }
 
 /* Record a problem at node n; path names the offending key ("" for the document root). */
-static __attribute__((format(printf, 4, 5))) void err(struct pctx *p, const struct ynode *n,
-						      const char *path, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) void zy_err(struct pctx *p, const struct ynode *n,
+						  const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -207,7 +171,7 @@ static __attribute__((format(printf, 4, 5))) void err(struct pctx *p, const stru
  * control characters (C0, DEL, C1), quotes and backslashes are escaped, at most SHOW_MAX bytes
  * of s are shown and "..." marks a cut. Returns buf.
  */
-static const char *show(const char *s, size_t len, char *buf)
+const char *zy_show(const char *s, size_t len, char *buf)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, o = 0, o_char = 0;
@@ -245,13 +209,13 @@ static const char *show(const char *s, size_t len, char *buf)
 	return buf;
 }
 
-static const char *show_node(const struct ynode *n, char *buf)
+const char *zy_show_node(const struct ynode *n, char *buf)
 {
-	return show(n->str, n->len, buf);
+	return zy_show(n->str, n->len, buf);
 }
 
 /* Key paths are cut at PATH_BUFSZ on purpose: a message names where, it need not be complete. */
-static __attribute__((format(printf, 2, 3))) void path_printf(char *path, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) void zy_path_printf(char *path, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -261,25 +225,25 @@ static __attribute__((format(printf, 2, 3))) void path_printf(char *path, const 
 }
 
 /* path = parent "." key (key shown safely); parent "" is the root. */
-static const char *path_key(char *path, const char *parent, const char *key, size_t len)
+const char *zy_path_key(char *path, const char *parent, const char *key, size_t len)
 {
 	char sb[SHOW_BUFSZ];
 
-	show(key, len, sb);
+	zy_show(key, len, sb);
 	if (*parent)
-		path_printf(path, "%s.%s", parent, sb);
+		zy_path_printf(path, "%s.%s", parent, sb);
 	else
-		path_printf(path, "%s", sb);
+		zy_path_printf(path, "%s", sb);
 	return path;
 }
 
-static const char *path_idx(char *path, const char *parent, size_t i)
+const char *zy_path_idx(char *path, const char *parent, size_t i)
 {
-	path_printf(path, "%s[%zu]", parent, i);
+	zy_path_printf(path, "%s[%zu]", parent, i);
 	return path;
 }
 
-static bool is_null(const struct ynode *n)
+bool zy_is_null(const struct ynode *n)
 {
 	return n->kind == Y_SCALAR && n->plain && !n->tag &&
 	       (!strcmp(n->str, "") || !strcmp(n->str, "~") || !strcmp(n->str, "null") ||
@@ -287,7 +251,7 @@ static bool is_null(const struct ynode *n)
 }
 
 /* "a mapping", "a list", "an empty value", "null", "\"abc\"" (buf: SHOW_BUFSZ + 32) */
-static const char *describe(const struct ynode *n, char *buf)
+const char *zy_describe(const struct ynode *n, char *buf)
 {
 	char sb[SHOW_BUFSZ];
 
@@ -301,77 +265,78 @@ static const char *describe(const struct ynode *n, char *buf)
 	case Y_SCALAR:
 		break;
 	}
-	if (is_null(n))
+	if (zy_is_null(n))
 		return n->len ? "null" : "an empty value";
 	snprintf(buf, SHOW_BUFSZ + 32, "%s\"%s\"", n->plain ? "" : "the quoted string ",
-		 show_node(n, sb));
+		 zy_show_node(n, sb));
 	return buf;
 }
 
 /* Aliases and explicit tags are refused wherever they appear. */
-static bool node_ok(struct pctx *p, const struct ynode *n, const char *path)
+bool zy_node_ok(struct pctx *p, const struct ynode *n, const char *path)
 {
 	static const char core[] = "tag:yaml.org,2002:";
 	char sb[SHOW_BUFSZ];
 
 	if (n->kind == Y_ALIAS) {
-		err(p, n, path, "aliases are not supported (*%s)",
-		    show(n->str, strlen(n->str), sb));
+		zy_err(p, n, path, "aliases are not supported (*%s)",
+		       zy_show(n->str, strlen(n->str), sb));
 		return false;
 	}
 	if (n->tag) {
 		if (!strncmp(n->tag, core, sizeof(core) - 1))
-			err(p, n, path, "YAML tags are not supported (got \"!!%s\")",
-			    show(n->tag + sizeof(core) - 1, strlen(n->tag + sizeof(core) - 1), sb));
+			zy_err(p, n, path, "YAML tags are not supported (got \"!!%s\")",
+			       zy_show(n->tag + sizeof(core) - 1, strlen(n->tag + sizeof(core) - 1),
+				       sb));
 		else
-			err(p, n, path, "YAML tags are not supported (got \"%s\")",
-			    show(n->tag, strlen(n->tag), sb));
+			zy_err(p, n, path, "YAML tags are not supported (got \"%s\")",
+			       zy_show(n->tag, strlen(n->tag), sb));
 		return false;
 	}
 	return true;
 }
 
 /* 1: a mapping; 0: null, taken as an empty mapping when null_ok; -1: reported. */
-static int as_map(struct pctx *p, const struct ynode *n, const char *path, bool null_ok)
+int zy_as_map(struct pctx *p, const struct ynode *n, const char *path, bool null_ok)
 {
 	char db[SHOW_BUFSZ + 32];
 
-	if (!node_ok(p, n, path))
+	if (!zy_node_ok(p, n, path))
 		return -1;
 	if (n->kind == Y_MAP)
 		return 1;
-	if (null_ok && is_null(n))
+	if (null_ok && zy_is_null(n))
 		return 0;
-	err(p, n, path, "expected a mapping, got %s", describe(n, db));
+	zy_err(p, n, path, "expected a mapping, got %s", zy_describe(n, db));
 	return -1;
 }
 
-static bool as_seq(struct pctx *p, const struct ynode *n, const char *path, const char *what)
+bool zy_as_seq(struct pctx *p, const struct ynode *n, const char *path, const char *what)
 {
 	char db[SHOW_BUFSZ + 32];
 
-	if (!node_ok(p, n, path))
+	if (!zy_node_ok(p, n, path))
 		return false;
 	if (n->kind == Y_SEQ)
 		return true;
-	err(p, n, path, "expected a list of %s, got %s", what, describe(n, db));
+	zy_err(p, n, path, "expected a list of %s, got %s", what, zy_describe(n, db));
 	return false;
 }
 
 /* A string value: any scalar but null and strings holding NUL characters. */
-static bool get_str(struct pctx *p, const struct ynode *n, const char *path, const char *what)
+bool zy_get_str(struct pctx *p, const struct ynode *n, const char *path, const char *what)
 {
 	char db[SHOW_BUFSZ + 32];
 
-	if (!node_ok(p, n, path))
+	if (!zy_node_ok(p, n, path))
 		return false;
-	if (n->kind != Y_SCALAR || is_null(n)) {
-		err(p, n, path, "expected %s, got %s", what, describe(n, db));
+	if (n->kind != Y_SCALAR || zy_is_null(n)) {
+		zy_err(p, n, path, "expected %s, got %s", what, zy_describe(n, db));
 		return false;
 	}
 	if (memchr(n->str, '\0', n->len)) {
-		err(p, n, path, "expected %s, got %s (contains a NUL character)", what,
-		    describe(n, db));
+		zy_err(p, n, path, "expected %s, got %s (contains a NUL character)", what,
+		       zy_describe(n, db));
 		return false;
 	}
 	return true;
@@ -382,31 +347,32 @@ static bool get_str(struct pctx *p, const struct ynode *n, const char *path, con
  * 1.1 reads those as octal), no "+", "0x", "_", exponent or fraction. Values beyond the range
  * of int64_t come back as INT64_MIN or INT64_MAX. false when reported.
  */
-static bool get_int(struct pctx *p, const struct ynode *n, const char *path, int64_t *ret)
+bool zy_get_int(struct pctx *p, const struct ynode *n, const char *path, int64_t *ret)
 {
 	char db[SHOW_BUFSZ + 32], sb[SHOW_BUFSZ];
 	const char *s = n->str, *d;
 	unsigned long long v;
 	size_t nd;
 
-	if (!node_ok(p, n, path))
+	if (!zy_node_ok(p, n, path))
 		return false;
-	if (n->kind != Y_SCALAR || is_null(n)) {
-		err(p, n, path, "expected an integer, got %s", describe(n, db));
+	if (n->kind != Y_SCALAR || zy_is_null(n)) {
+		zy_err(p, n, path, "expected an integer, got %s", zy_describe(n, db));
 		return false;
 	}
 	d = s[0] == '-' ? s + 1 : s;
 	nd = strspn(d, "0123456789");
 	if (!n->plain || nd == 0 || (size_t)(d + nd - s) != n->len) {
-		err(p, n, path, "expected an integer, got %s%s", describe(n, db),
-		    !n->plain && nd && (size_t)(d + nd - s) == n->len
-			    ? " (numbers must not be quoted)"
-			    : "");
+		zy_err(p, n, path, "expected an integer, got %s%s", zy_describe(n, db),
+		       !n->plain && nd && (size_t)(d + nd - s) == n->len
+			       ? " (numbers must not be quoted)"
+			       : "");
 		return false;
 	}
 	if (d[0] == '0' && nd > 1) {
-		err(p, n, path, "expected an integer, got \"%s\" (leading zeros are not allowed)",
-		    show_node(n, sb));
+		zy_err(p, n, path,
+		       "expected an integer, got \"%s\" (leading zeros are not allowed)",
+		       zy_show_node(n, sb));
 		return false;
 	}
 	v = nd <= 18 ? strtoull(d, NULL, 10) : (unsigned long long)INT64_MAX;
@@ -415,17 +381,17 @@ static bool get_int(struct pctx *p, const struct ynode *n, const char *path, int
 }
 
 /* An integer in min..max. false when reported. */
-static bool get_uint(struct pctx *p, const struct ynode *n, const char *path, uint32_t min,
-		     uint32_t max, uint32_t *ret)
+bool zy_get_uint(struct pctx *p, const struct ynode *n, const char *path, uint32_t min,
+		 uint32_t max, uint32_t *ret)
 {
 	char sb[SHOW_BUFSZ];
 	int64_t v;
 
-	if (!get_int(p, n, path, &v))
+	if (!zy_get_int(p, n, path, &v))
 		return false;
 	if (v < (int64_t)min || v > (int64_t)max) {
-		err(p, n, path, "expected an integer between %u and %u, got %s", min, max,
-		    show_node(n, sb));
+		zy_err(p, n, path, "expected an integer between %u and %u, got %s", min, max,
+		       zy_show_node(n, sb));
 		return false;
 	}
 	*ret = (uint32_t)v;
@@ -433,25 +399,25 @@ static bool get_uint(struct pctx *p, const struct ynode *n, const char *path, ui
 }
 
 /* A mapping key: a string scalar. */
-static bool key_ok(struct pctx *p, const struct ynode *k, const char *parent)
+bool zy_key_ok(struct pctx *p, const struct ynode *k, const char *parent)
 {
 	char db[SHOW_BUFSZ + 32];
 
-	if (!node_ok(p, k, parent))
+	if (!zy_node_ok(p, k, parent))
 		return false;
 	if (k->kind != Y_SCALAR) {
-		err(p, k, parent, "expected a string key, got %s", describe(k, db));
+		zy_err(p, k, parent, "expected a string key, got %s", zy_describe(k, db));
 		return false;
 	}
 	return true;
 }
 
-static bool key_eq(const struct ynode *a, const struct ynode *b)
+bool zy_key_eq(const struct ynode *a, const struct ynode *b)
 {
 	return a->len == b->len && !memcmp(a->str, b->str, a->len);
 }
 
-static bool str_is(const struct ynode *n, const char *s)
+bool zy_str_is(const struct ynode *n, const char *s)
 {
 	return n->len == strlen(s) && !memcmp(n->str, s, n->len);
 }
@@ -460,18 +426,18 @@ static bool str_is(const struct ynode *n, const char *s)
  * A boolean: the plain scalars true and false, nothing else (YAML 1.1's yes/no/on/off and
  * their capitalised forms are refused, as are quoted strings). false when reported.
  */
-static bool get_bool(struct pctx *p, const struct ynode *n, const char *path, bool *ret)
+bool zy_get_bool(struct pctx *p, const struct ynode *n, const char *path, bool *ret)
 {
 	char db[SHOW_BUFSZ + 32];
 	bool t, f;
 
-	if (!node_ok(p, n, path))
+	if (!zy_node_ok(p, n, path))
 		return false;
-	t = n->kind == Y_SCALAR && str_is(n, "true");
-	f = n->kind == Y_SCALAR && str_is(n, "false");
-	if (n->kind != Y_SCALAR || is_null(n) || !n->plain || (!t && !f)) {
-		err(p, n, path, "expected true or false, got %s%s", describe(n, db),
-		    !n->plain && (t || f) ? " (booleans must not be quoted)" : "");
+	t = n->kind == Y_SCALAR && zy_str_is(n, "true");
+	f = n->kind == Y_SCALAR && zy_str_is(n, "false");
+	if (n->kind != Y_SCALAR || zy_is_null(n) || !n->plain || (!t && !f)) {
+		zy_err(p, n, path, "expected true or false, got %s%s", zy_describe(n, db),
+		       !n->plain && (t || f) ? " (booleans must not be quoted)" : "");
 		return false;
 	}
 	*ret = t;
@@ -499,7 +465,7 @@ static bool zone_name_valid(const char *s, size_t len)
  * "/", ":" or whitespace, not "." or "..". The uplink bridge is not sdnd's: it may be named
  * anything the kernel allows.
  */
-static bool ifname_valid(const char *s, size_t len)
+bool zy_ifname_valid(const char *s, size_t len)
 {
 	size_t i;
 
@@ -529,10 +495,9 @@ static bool node_name_valid(const char *s, size_t len)
 
 #define ZONE_NAME_RULE "1 to 15 characters [A-Za-z0-9_-], starting with a letter"
 #define NODE_NAME_RULE "1 to 63 characters [A-Za-z0-9._-]"
-#define IFNAME_RULE "1 to 15 bytes without \"/\", \":\" or whitespace, not \".\" or \"..\""
 #define ZONE_TYPES "simple, vxlan, vlan, qinq"
 
-static const char *family_name(int family)
+const char *zy_family_name(int family)
 {
 	return family == AF_INET6 ? "IPv6" : "IPv4";
 }
@@ -557,8 +522,7 @@ static int dupsort_cmp(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
-static size_t *find_dups(struct pctx *p, size_t n, int (*cmp)(size_t a, size_t b, void *ctx),
-			 void *ctx)
+size_t *zy_find_dups(struct pctx *p, size_t n, int (*cmp)(size_t a, size_t b, void *ctx), void *ctx)
 {
 	struct dupsort ds = { cmp, ctx };
 	_cleanup_free_ size_t *order = NULL;
@@ -602,67 +566,61 @@ static int mapkey_cmp(size_t a, size_t b, void *ctx)
 
 /*
  * Iterate the pairs of a mapping whose keys name things (zones, vnets, subnets): checks each
- * key and reports duplicates. Returns the per-pair "first" array (see find_dups()); a pair is
- * to be used when its key_ok() passed and first[i] == i.
+ * key and reports duplicates. Returns the per-pair "first" array (see zy_find_dups()); a pair is
+ * to be used when its zy_key_ok() passed and first[i] == i.
  */
-static size_t *named_pairs(struct pctx *p, const struct ynode *map, const char *parent)
+size_t *zy_named_pairs(struct pctx *p, const struct ynode *map, const char *parent)
 {
 	char path[PATH_BUFSZ], sb[SHOW_BUFSZ];
 	size_t n = map->n / 2, i, *first;
 
-	first = find_dups(p, n, mapkey_cmp, (void *)map);
+	first = zy_find_dups(p, n, mapkey_cmp, (void *)map);
 	if (!first)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		const struct ynode *k = map->items[2 * i];
 
-		if (!key_ok(p, k, parent)) {
+		if (!zy_key_ok(p, k, parent)) {
 			first[i] = SIZE_MAX;
 			continue;
 		}
 		if (first[i] != i) {
-			path_key(path, parent, k->str, k->len);
-			err(p, k, path, "duplicate key \"%s\" (first at line %u)", show_node(k, sb),
-			    map->items[2 * first[i]]->line);
+			zy_path_key(path, parent, k->str, k->len);
+			zy_err(p, k, path, "duplicate key \"%s\" (first at line %u)",
+			       zy_show_node(k, sb), map->items[2 * first[i]]->line);
 		}
 	}
 	return first;
 }
 
-/* A fixed-schema mapping: which of the known keys are present, unknown/duplicate ones reported. */
-struct field {
-	const char *name;
-	const struct ynode *key, *val;
-};
-
-static void map_fields(struct pctx *p, const struct ynode *map, const char *parent,
-		       struct field *fields, size_t n_fields)
+void zy_map_fields(struct pctx *p, const struct ynode *map, const char *parent,
+		   struct field *fields, size_t n_fields)
 {
 	char path[PATH_BUFSZ], sb[SHOW_BUFSZ], expect[256] = "";
 	size_t i, j, o = 0;
 
-	for (j = 0; j < n_fields; j++)
-		o += (size_t)snprintf(expect + o, sizeof(expect) - o, "%s%s", j ? ", " : "",
+	for (j = 0; j < n_fields && o < sizeof(expect); j++)
+		o += (size_t)snprintf(expect + o, sizeof(expect) - o, "%s%s", o ? ", " : "",
 				      fields[j].name);
 
 	for (i = 0; i + 1 < map->n; i += 2) {
 		const struct ynode *k = map->items[i];
 		struct field *f = NULL;
 
-		if (!key_ok(p, k, parent))
+		if (!zy_key_ok(p, k, parent))
 			continue;
 		for (j = 0; j < n_fields; j++)
-			if (str_is(k, fields[j].name)) {
+			if (zy_str_is(k, fields[j].name)) {
 				f = &fields[j];
 				break;
 			}
-		path_key(path, parent, k->str, k->len);
+		zy_path_key(path, parent, k->str, k->len);
 		if (!f)
-			err(p, k, path, "unknown key \"%s\" (expected one of: %s)",
-			    show_node(k, sb), expect);
+			zy_err(p, k, path, "unknown key \"%s\" (expected one of: %s)",
+			       zy_show_node(k, sb), expect);
 		else if (f->key)
-			err(p, k, path, "duplicate key \"%s\" (first at line %u)", show_node(k, sb),
-			    f->key->line);
+			zy_err(p, k, path, "duplicate key \"%s\" (first at line %u)",
+			       zy_show_node(k, sb), f->key->line);
 		else {
 			f->key = k;
 			f->val = map->items[i + 1];
@@ -752,7 +710,7 @@ static void report_yaml_error(struct pctx *p, const yaml_parser_t *parser)
  * Build the tree of the one document in p->buf. Returns 0 with doc->root set (NULL for an
  * empty stream), -EINVAL after recording a syntax problem, -ENOMEM.
  */
-static int ydoc_load(struct pctx *p, struct ydoc *doc)
+int zy_load(struct pctx *p, struct ydoc *doc)
 {
 	struct ynode *stack[YDEPTH_MAX];
 	yaml_parser_t parser;
@@ -832,8 +790,8 @@ static int ydoc_load(struct pctx *p, struct ydoc *doc)
 			if (!n)
 				r = -ENOMEM;
 			else if (push && depth >= YDEPTH_MAX) {
-				err(p, n, "", "the document is nested deeper than %d levels",
-				    YDEPTH_MAX);
+				zy_err(p, n, "", "the document is nested deeper than %d levels",
+				       YDEPTH_MAX);
 				r = -EINVAL;
 			} else if (depth == 0) {
 				doc->root = n;
@@ -863,10 +821,11 @@ static void parse_peers(struct pctx *p, struct zone_zone *z, struct zinfo *zi,
 	size_t i, j;
 
 	zi->peers = v;
-	if (!as_seq(p, v, parent, "IP addresses"))
+	if (!zy_as_seq(p, v, parent, "IP addresses"))
 		return;
 	if (v->n == 0) {
-		err(p, v, parent, "expected a non-empty list of IP addresses, got an empty list");
+		zy_err(p, v, parent,
+		       "expected a non-empty list of IP addresses, got an empty list");
 		return;
 	}
 	z->peers = calloc(v->n, sizeof(*z->peers));
@@ -878,36 +837,37 @@ static void parse_peers(struct pctx *p, struct zone_zone *z, struct zinfo *zi,
 		const struct ynode *it = v->items[i];
 		struct sdnd_ip ip;
 
-		path_idx(path, parent, i);
-		if (!get_str(p, it, path, "an IP address")) {
+		zy_path_idx(path, parent, i);
+		if (!zy_get_str(p, it, path, "an IP address")) {
 			ok = false;
 			continue;
 		}
 		if (sdnd_ip_parse(it->str, &ip) < 0) {
-			err(p, it, path, "expected an IP address, got \"%s\"", show_node(it, sb));
+			zy_err(p, it, path, "expected an IP address, got \"%s\"",
+			       zy_show_node(it, sb));
 			ok = false;
 			continue;
 		}
 		if (!memcmp(ip.addr, zero, sdnd_ip_len(&ip))) {
-			err(p, it, path, "%s is the unspecified address, not a peer's address",
-			    show_node(it, sb));
+			zy_err(p, it, path, "%s is the unspecified address, not a peer's address",
+			       zy_show_node(it, sb));
 			ok = false;
 			continue;
 		}
 		if ((ip.family == AF_INET && ip.addr[0] >= 224 && ip.addr[0] <= 239) ||
 		    (ip.family == AF_INET6 && ip.addr[0] == 0xff)) {
-			err(p, it, path,
-			    "%s is a multicast address; peers must be unicast addresses",
-			    show_node(it, sb));
+			zy_err(p, it, path,
+			       "%s is a multicast address; peers must be unicast addresses",
+			       zy_show_node(it, sb));
 			ok = false;
 			continue;
 		}
 		if (first_ok && ip.family != z->peers[0].family) {
-			err(p, it, path,
-			    "%s is %s but the first peer %s is %s (all peers must be of one "
-			    "family)",
-			    show_node(it, sb), family_name(ip.family), show_node(first_ok, sb2),
-			    family_name(z->peers[0].family));
+			zy_err(p, it, path,
+			       "%s is %s but the first peer %s is %s (all peers must be of one "
+			       "family)",
+			       zy_show_node(it, sb), zy_family_name(ip.family),
+			       zy_show_node(first_ok, sb2), zy_family_name(z->peers[0].family));
 			ok = false;
 			continue;
 		}
@@ -927,8 +887,8 @@ static void parse_peers(struct pctx *p, struct zone_zone *z, struct zinfo *zi,
 					    sdnd_ip_eq(&o, &ip))
 						break;
 				}
-			err(p, it, path, "duplicate peer %s (first at %s[%zu])", show_node(it, sb),
-			    "peers", k);
+			zy_err(p, it, path, "duplicate peer %s (first at %s[%zu])",
+			       zy_show_node(it, sb), "peers", k);
 			ok = false;
 			continue;
 		}
@@ -945,12 +905,12 @@ static void parse_nodes(struct pctx *p, struct zone_zone *z, const struct ynode 
 	char path[PATH_BUFSZ], sb[SHOW_BUFSZ];
 	size_t i, j;
 
-	if (!as_seq(p, v, parent, "node names"))
+	if (!zy_as_seq(p, v, parent, "node names"))
 		return;
 	if (v->n == 0) {
-		err(p, v, parent,
-		    "expected a non-empty list of node names, got an empty list (leave \"nodes\" "
-		    "out for a zone on every node)");
+		zy_err(p, v, parent,
+		       "expected a non-empty list of node names, got an empty list (leave "
+		       "\"nodes\" out for a zone on every node)");
 		return;
 	}
 	z->nodes = calloc(v->n, sizeof(*z->nodes));
@@ -961,20 +921,21 @@ static void parse_nodes(struct pctx *p, struct zone_zone *z, const struct ynode 
 	for (i = 0; i < v->n; i++) {
 		const struct ynode *it = v->items[i];
 
-		path_idx(path, parent, i);
-		if (!get_str(p, it, path, "a node name"))
+		zy_path_idx(path, parent, i);
+		if (!zy_get_str(p, it, path, "a node name"))
 			continue;
 		if (!node_name_valid(it->str, it->len)) {
-			err(p, it, path, "invalid node name \"%s\" (expected " NODE_NAME_RULE ")",
-			    show_node(it, sb));
+			zy_err(p, it, path,
+			       "invalid node name \"%s\" (expected " NODE_NAME_RULE ")",
+			       zy_show_node(it, sb));
 			continue;
 		}
 		for (j = 0; j < i; j++)
-			if (v->items[j]->kind == Y_SCALAR && key_eq(v->items[j], it))
+			if (v->items[j]->kind == Y_SCALAR && zy_key_eq(v->items[j], it))
 				break;
 		if (j < i) {
-			err(p, it, path, "duplicate node \"%s\" (first at nodes[%zu])",
-			    show_node(it, sb), j);
+			zy_err(p, it, path, "duplicate node \"%s\" (first at nodes[%zu])",
+			       zy_show_node(it, sb), j);
 			continue;
 		}
 		memcpy(z->nodes[z->n_nodes++], it->str, it->len + 1);
@@ -988,12 +949,12 @@ static void parse_bridge(struct pctx *p, struct zone_zone *z, struct zinfo *zi,
 	char sb[SHOW_BUFSZ];
 
 	zi->bridge = v;
-	if (!get_str(p, v, path, "a bridge name"))
+	if (!zy_get_str(p, v, path, "a bridge name"))
 		return;
-	if (!ifname_valid(v->str, v->len)) {
-		err(p, v, path,
-		    "invalid bridge name \"%s\" (expected a device name: " IFNAME_RULE ")",
-		    show_node(v, sb));
+	if (!zy_ifname_valid(v->str, v->len)) {
+		zy_err(p, v, path,
+		       "invalid bridge name \"%s\" (expected a device name: " IFNAME_RULE ")",
+		       zy_show_node(v, sb));
 		return;
 	}
 	memcpy(z->bridge, v->str, v->len + 1);
@@ -1006,15 +967,15 @@ static void parse_vlan_protocol(struct pctx *p, struct zone_zone *z, const struc
 {
 	char sb[SHOW_BUFSZ];
 
-	if (!get_str(p, v, path, "a VLAN protocol"))
+	if (!zy_get_str(p, v, path, "a VLAN protocol"))
 		return;
-	if (str_is(v, "802.1q"))
+	if (zy_str_is(v, "802.1q"))
 		z->vlan_protocol = ZONE_ETH_P_8021Q;
-	else if (str_is(v, "802.1ad"))
+	else if (zy_str_is(v, "802.1ad"))
 		z->vlan_protocol = ZONE_ETH_P_8021AD;
 	else
-		err(p, v, path, "unknown VLAN protocol \"%s\" (expected 802.1q or 802.1ad)",
-		    show_node(v, sb));
+		zy_err(p, v, path, "unknown VLAN protocol \"%s\" (expected 802.1q or 802.1ad)",
+		       zy_show_node(v, sb));
 }
 
 /* A key of other zone types in a zone of known type t: "not allowed in a T zone (why)". */
@@ -1023,8 +984,8 @@ static void not_in_zone(struct pctx *p, const struct field *f, const char *zpath
 {
 	char path[PATH_BUFSZ];
 
-	err(p, f->key, path_key(path, zpath, f->name, strlen(f->name)),
-	    "not allowed in a %s zone (%s)", zone_type_to_string((enum zone_type)t), why);
+	zy_err(p, f->key, zy_path_key(path, zpath, f->name, strlen(f->name)),
+	       "not allowed in a %s zone (%s)", zone_type_to_string((enum zone_type)t), why);
 }
 
 /*
@@ -1063,30 +1024,31 @@ static void parse_zone(struct pctx *p, const struct ynode *k, const struct ynode
 	*zi = (struct zinfo){ .key = k, .type = -1 };
 
 	if (!zone_name_valid(k->str, k->len)) {
-		err(p, k, zpath, "invalid zone name \"%s\" (expected " ZONE_NAME_RULE ")",
-		    show_node(k, sb));
+		zy_err(p, k, zpath, "invalid zone name \"%s\" (expected " ZONE_NAME_RULE ")",
+		       zy_show_node(k, sb));
 	} else {
 		memcpy(z->name, k->str, k->len + 1);
 		zi->name_ok = true;
 	}
 
-	m = as_map(p, v, zpath, false);
+	m = zy_as_map(p, v, zpath, false);
 	if (m <= 0) {
 		zi->type = -2; /* reported; suppress follow-up errors about it */
 		return;
 	}
-	map_fields(p, v, zpath, f, ARRAY_SIZE(f));
+	zy_map_fields(p, v, zpath, f, ARRAY_SIZE(f));
 
 	if (!f[F_TYPE].val) {
-		err(p, k, path_key(path, zpath, "type", 4),
-		    "required key is missing (expected one of: " ZONE_TYPES ")");
+		zy_err(p, k, zy_path_key(path, zpath, "type", 4),
+		       "required key is missing (expected one of: " ZONE_TYPES ")");
 		zi->type = -2;
-	} else if (get_str(p, f[F_TYPE].val, path_key(path, zpath, "type", 4), "a zone type")) {
+	} else if (zy_get_str(p, f[F_TYPE].val, zy_path_key(path, zpath, "type", 4),
+			      "a zone type")) {
 		zi->type = zone_type_from_string(f[F_TYPE].val->str);
 		if (zi->type < 0) {
-			err(p, f[F_TYPE].val, path,
-			    "unknown zone type \"%s\" (expected one of: " ZONE_TYPES ")",
-			    show_node(f[F_TYPE].val, sb));
+			zy_err(p, f[F_TYPE].val, path,
+			       "unknown zone type \"%s\" (expected one of: " ZONE_TYPES ")",
+			       zy_show_node(f[F_TYPE].val, sb));
 			zi->type = -2;
 		}
 	} else {
@@ -1099,24 +1061,24 @@ static void parse_zone(struct pctx *p, const struct ynode *k, const struct ynode
 	vl = zi->type == ZONE_VLAN || zi->type == ZONE_QINQ;
 
 	if (f[F_MTU].val &&
-	    get_uint(p, f[F_MTU].val, path_key(path, zpath, "mtu", 3), 68, 65535, &u))
+	    zy_get_uint(p, f[F_MTU].val, zy_path_key(path, zpath, "mtu", 3), 68, 65535, &u))
 		z->mtu = u;
 	if (f[F_NODES].val)
-		parse_nodes(p, z, f[F_NODES].val, path_key(path, zpath, "nodes", 5));
+		parse_nodes(p, z, f[F_NODES].val, zy_path_key(path, zpath, "nodes", 5));
 
 	/* vxlan */
 	if (known && !vx && f[F_PEERS].key)
 		not_in_zone(p, &f[F_PEERS], zpath, zi->type, "only vxlan zones have peers");
 	else if (f[F_PEERS].val)
-		parse_peers(p, z, zi, f[F_PEERS].val, path_key(path, zpath, "peers", 5));
+		parse_peers(p, z, zi, f[F_PEERS].val, zy_path_key(path, zpath, "peers", 5));
 	else if (vx)
-		err(p, k, path_key(path, zpath, "peers", 5),
-		    "required key is missing (a vxlan zone needs the list of its peers' IP "
-		    "addresses)");
+		zy_err(p, k, zy_path_key(path, zpath, "peers", 5),
+		       "required key is missing (a vxlan zone needs the list of its peers' IP "
+		       "addresses)");
 	if (known && !vx && f[F_PORT].key)
 		not_in_zone(p, &f[F_PORT], zpath, zi->type, "only vxlan zones have a port");
 	else if (f[F_PORT].val &&
-		 get_uint(p, f[F_PORT].val, path_key(path, zpath, "port", 4), 1, 65535, &u))
+		 zy_get_uint(p, f[F_PORT].val, zy_path_key(path, zpath, "port", 4), 1, 65535, &u))
 		z->port = (uint16_t)u;
 
 	/* vlan, qinq */
@@ -1124,11 +1086,11 @@ static void parse_zone(struct pctx *p, const struct ynode *k, const struct ynode
 		not_in_zone(p, &f[F_BRIDGE], zpath, zi->type,
 			    "only vlan and qinq zones have an uplink bridge");
 	else if (f[F_BRIDGE].val)
-		parse_bridge(p, z, zi, f[F_BRIDGE].val, path_key(path, zpath, "bridge", 6));
+		parse_bridge(p, z, zi, f[F_BRIDGE].val, zy_path_key(path, zpath, "bridge", 6));
 	else if (vl)
-		err(p, k, path_key(path, zpath, "bridge", 6),
-		    "required key is missing (a %s zone needs the name of its uplink bridge)",
-		    zone_type_to_string(z->type));
+		zy_err(p, k, zy_path_key(path, zpath, "bridge", 6),
+		       "required key is missing (a %s zone needs the name of its uplink bridge)",
+		       zone_type_to_string(z->type));
 
 	/* qinq */
 	if (known && zi->type != ZONE_QINQ && f[F_TAG].key) {
@@ -1139,23 +1101,23 @@ static void parse_zone(struct pctx *p, const struct ynode *k, const struct ynode
 				    : "only qinq zones have a tag, the service VLAN");
 	} else if (f[F_TAG].val) {
 		zi->stag = f[F_TAG].val;
-		if (get_uint(p, f[F_TAG].val, path_key(path, zpath, "tag", 3), 1, ZONE_VID_MAX,
-			     &u)) {
+		if (zy_get_uint(p, f[F_TAG].val, zy_path_key(path, zpath, "tag", 3), 1,
+				ZONE_VID_MAX, &u)) {
 			z->stag = (uint16_t)u;
 			zi->stag_ok = true;
 		}
 	} else if (zi->type == ZONE_QINQ) {
-		err(p, k, path_key(path, zpath, "tag", 3),
-		    "required key is missing (a qinq zone needs its service VLAN, a tag between 1 "
-		    "and %d)",
-		    ZONE_VID_MAX);
+		zy_err(p, k, zy_path_key(path, zpath, "tag", 3),
+		       "required key is missing (a qinq zone needs its service VLAN, a tag between "
+		       "1 and %d)",
+		       ZONE_VID_MAX);
 	}
 	if (known && zi->type != ZONE_QINQ && f[F_PROTO].key)
 		not_in_zone(p, &f[F_PROTO], zpath, zi->type,
 			    "only qinq zones have a vlan-protocol");
 	else if (f[F_PROTO].val)
 		parse_vlan_protocol(p, z, f[F_PROTO].val,
-				    path_key(path, zpath, "vlan-protocol", 13));
+				    zy_path_key(path, zpath, "vlan-protocol", 13));
 }
 
 static void parse_zones(struct pctx *p, const struct ynode *v)
@@ -1164,21 +1126,21 @@ static void parse_zones(struct pctx *p, const struct ynode *v)
 	_cleanup_free_ size_t *first = NULL;
 	size_t i;
 
-	if (as_map(p, v, "zones", true) <= 0)
+	if (zy_as_map(p, v, "zones", true) <= 0)
 		return;
-	first = named_pairs(p, v, "zones");
+	first = zy_named_pairs(p, v, "zones");
 	if (!first)
 		return;
 	for (i = 0; i < v->n / 2; i++)
 		if (first[i] == i)
 			parse_zone(p, v->items[2 * i], v->items[2 * i + 1],
-				   path_key(path, "zones", v->items[2 * i]->str,
-					    v->items[2 * i]->len));
+				   zy_path_key(path, "zones", v->items[2 * i]->str,
+					       v->items[2 * i]->len));
 }
 
 /* ---- vnets -------------------------------------------------------------------------------- */
 
-static void mask_prefix(struct sdnd_ip *ip, uint8_t len)
+void zy_mask_prefix(struct sdnd_ip *ip, uint8_t len)
 {
 	unsigned int i, bits = (unsigned int)sdnd_ip_len(ip) * 8;
 
@@ -1204,29 +1166,29 @@ static void parse_gateway(struct pctx *p, struct zone_subnet *sn, const struct y
 	char sb[SHOW_BUFSZ];
 	struct sdnd_ip gw;
 
-	if (!get_str(p, v, path, "an IP address"))
+	if (!zy_get_str(p, v, path, "an IP address"))
 		return;
 	if (sdnd_ip_parse(v->str, &gw) < 0) {
-		err(p, v, path, "expected an IP address, got \"%s\"", show_node(v, sb));
+		zy_err(p, v, path, "expected an IP address, got \"%s\"", zy_show_node(v, sb));
 		return;
 	}
 	if (gw.family != sn->net.family) {
-		err(p, v, path, "gateway %s is %s but subnet %s is %s", show_node(v, sb),
-		    family_name(gw.family), cidr, family_name(sn->net.family));
+		zy_err(p, v, path, "gateway %s is %s but subnet %s is %s", zy_show_node(v, sb),
+		       zy_family_name(gw.family), cidr, zy_family_name(sn->net.family));
 		return;
 	}
 	if (!sdnd_ip_in_prefix(&gw, &sn->net, sn->prefixlen)) {
-		err(p, v, path, "gateway %s is outside subnet %s", show_node(v, sb), cidr);
+		zy_err(p, v, path, "gateway %s is outside subnet %s", zy_show_node(v, sb), cidr);
 		return;
 	}
 	if (sn->prefixlen < (sn->net.family == AF_INET ? 31 : 127) && sdnd_ip_eq(&gw, &sn->net)) {
-		err(p, v, path, "gateway %s is the network address of subnet %s", show_node(v, sb),
-		    cidr);
+		zy_err(p, v, path, "gateway %s is the network address of subnet %s",
+		       zy_show_node(v, sb), cidr);
 		return;
 	}
 	if (is_broadcast(&gw, sn->prefixlen)) {
-		err(p, v, path, "gateway %s is the broadcast address of subnet %s",
-		    show_node(v, sb), cidr);
+		zy_err(p, v, path, "gateway %s is the broadcast address of subnet %s",
+		       zy_show_node(v, sb), cidr);
 		return;
 	}
 	sn->has_gateway = true;
@@ -1242,9 +1204,9 @@ static void parse_subnets(struct pctx *p, struct zone_vnet *vn, const struct yno
 	_cleanup_free_ const struct ynode **keys = NULL;
 	size_t i, j;
 
-	if (as_map(p, v, parent, true) <= 0)
+	if (zy_as_map(p, v, parent, true) <= 0)
 		return;
-	first = named_pairs(p, v, parent);
+	first = zy_named_pairs(p, v, parent);
 	vn->subnets = calloc(v->n / 2 + 1, sizeof(*vn->subnets));
 	keys = calloc(v->n / 2 + 1, sizeof(*keys));
 	if (!first || !vn->subnets || !keys) {
@@ -1253,24 +1215,25 @@ static void parse_subnets(struct pctx *p, struct zone_vnet *vn, const struct yno
 	}
 	for (i = 0; i < v->n / 2; i++) {
 		const struct ynode *k = v->items[2 * i], *val = v->items[2 * i + 1];
-		struct field f[] = { { .name = "gateway" } };
+		/* snat is not named in the unknown-key message, which the tests pin */
+		struct field f[] = { { .name = "gateway" }, { .name = "snat" } };
 		struct zone_subnet sn = { 0 };
 		bool ok = true;
 
 		if (first[i] != i)
 			continue;
-		path_key(path, parent, k->str, k->len);
+		zy_path_key(path, parent, k->str, k->len);
 		if (memchr(k->str, '\0', k->len) ||
 		    sdnd_prefix_parse(k->str, &sn.net, &sn.prefixlen) < 0) {
-			err(p, k, path,
-			    "invalid subnet \"%s\" (expected an address/prefix length like "
-			    "192.168.50.0/24 or 2001:db8:50::/64)",
-			    show_node(k, sb));
+			zy_err(p, k, path,
+			       "invalid subnet \"%s\" (expected an address/prefix length like "
+			       "192.168.50.0/24 or 2001:db8:50::/64)",
+			       zy_show_node(k, sb));
 			ok = false;
 		} else if (!sdnd_prefix_is_network(&sn.net, sn.prefixlen)) {
-			mask_prefix(&sn.net, sn.prefixlen);
-			err(p, k, path, "%s has host bits set; did you mean %s/%u?",
-			    show_node(k, sb), sdnd_ip_str(&sn.net, nb), sn.prefixlen);
+			zy_mask_prefix(&sn.net, sn.prefixlen);
+			zy_err(p, k, path, "%s has host bits set; did you mean %s/%u?",
+			       zy_show_node(k, sb), sdnd_ip_str(&sn.net, nb), sn.prefixlen);
 			ok = false;
 		}
 		if (ok) {
@@ -1279,20 +1242,25 @@ static void parse_subnets(struct pctx *p, struct zone_vnet *vn, const struct yno
 				    sdnd_ip_eq(&vn->subnets[j].net, &sn.net))
 					break;
 			if (j < vn->n_subnets) {
-				err(p, k, path, "duplicate subnet %s (same as \"%s\" at line %u)",
-				    show_node(k, sb), show_node(keys[j], sb2), keys[j]->line);
+				zy_err(p, k, path,
+				       "duplicate subnet %s (same as \"%s\" at line %u)",
+				       zy_show_node(k, sb), zy_show_node(keys[j], sb2),
+				       keys[j]->line);
 				ok = false;
 			}
 		}
 
-		if (as_map(p, val, path, true) > 0) {
-			map_fields(p, val, path, f, ARRAY_SIZE(f));
+		if (zy_as_map(p, val, path, true) > 0) {
+			zy_map_fields(p, val, path, f, ARRAY_SIZE(f));
 			if (f[0].val && ok)
-				parse_gateway(p, &sn, f[0].val, path_key(gpath, path, "gateway", 7),
-					      k->str);
+				parse_gateway(p, &sn, f[0].val,
+					      zy_path_key(gpath, path, "gateway", 7), k->str);
 			else if (f[0].val) /* still check what can be checked alone */
-				get_str(p, f[0].val, path_key(gpath, path, "gateway", 7),
-					"an IP address");
+				zy_get_str(p, f[0].val, zy_path_key(gpath, path, "gateway", 7),
+					   "an IP address");
+			if (f[1].val)
+				zy_get_bool(p, f[1].val, zy_path_key(gpath, path, "snat", 4),
+					    &sn.snat);
 		}
 		if (ok) {
 			keys[vn->n_subnets] = k;
@@ -1309,20 +1277,20 @@ static void parse_alias(struct pctx *p, struct zone_vnet *vn, const struct ynode
 	char sb[SHOW_BUFSZ];
 	size_t i;
 
-	if (!get_str(p, v, path, "a string"))
+	if (!zy_get_str(p, v, path, "a string"))
 		return;
 	if (v->len > ZONE_ALIAS_MAX) {
-		err(p, v, path, "alias is too long (%zu bytes, at most %d)", v->len,
-		    ZONE_ALIAS_MAX);
+		zy_err(p, v, path, "alias is too long (%zu bytes, at most %d)", v->len,
+		       ZONE_ALIAS_MAX);
 		return;
 	}
 	for (i = 0; i < v->len; i++)
 		if (u[i] < 0x20 || u[i] == 0x7f ||
 		    (u[i] == 0xc2 && i + 1 < v->len && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f)) {
-			err(p, v, path,
-			    "alias contains a control character (\"%s\"); it must be one line of "
-			    "printable text",
-			    show(v->str + i, u[i] == 0xc2 ? 2 : 1, sb));
+			zy_err(p, v, path,
+			       "alias contains a control character (\"%s\"); it must be one line "
+			       "of printable text",
+			       zy_show(v->str + i, u[i] == 0xc2 ? 2 : 1, sb));
 			return;
 		}
 	vn->alias = strdup(v->str);
@@ -1356,44 +1324,45 @@ static void parse_vnet(struct pctx *p, const struct ynode *k, const struct ynode
 	*vi = (struct vinfo){ .key = k, .zidx = -1 };
 
 	if (!zone_name_valid(k->str, k->len)) {
-		err(p, k, vpath, "invalid vnet name \"%s\" (expected " ZONE_NAME_RULE ")",
-		    show_node(k, sb));
+		zy_err(p, k, vpath, "invalid vnet name \"%s\" (expected " ZONE_NAME_RULE ")",
+		       zy_show_node(k, sb));
 	} else {
 		memcpy(vn->name, k->str, k->len + 1);
 		vi->name_ok = true;
 	}
 
-	if (as_map(p, v, vpath, false) <= 0)
+	if (zy_as_map(p, v, vpath, false) <= 0)
 		return;
-	map_fields(p, v, vpath, f, ARRAY_SIZE(f));
+	zy_map_fields(p, v, vpath, f, ARRAY_SIZE(f));
 
 	if (!f[F_ZONE].val)
-		err(p, k, path_key(path, vpath, "zone", 4),
-		    "required key is missing (the name of the zone the vnet belongs to)");
-	else if (get_str(p, f[F_ZONE].val, path_key(path, vpath, "zone", 4), "a zone name"))
+		zy_err(p, k, zy_path_key(path, vpath, "zone", 4),
+		       "required key is missing (the name of the zone the vnet belongs to)");
+	else if (zy_get_str(p, f[F_ZONE].val, zy_path_key(path, vpath, "zone", 4), "a zone name"))
 		vi->zone = f[F_ZONE].val;
 
 	/* the tag's range depends on the zone's type: checked with the zone (check_vnet_zones) */
 	vi->tag_key = f[F_TAG].key;
 	vi->tag = f[F_TAG].val;
-	if (f[F_TAG].val && get_int(p, f[F_TAG].val, path_key(path, vpath, "tag", 3), &vi->tag_val))
+	if (f[F_TAG].val &&
+	    zy_get_int(p, f[F_TAG].val, zy_path_key(path, vpath, "tag", 3), &vi->tag_val))
 		vi->tag_int = true;
 	if (f[F_ALIAS].val)
-		parse_alias(p, vn, f[F_ALIAS].val, path_key(path, vpath, "alias", 5));
+		parse_alias(p, vn, f[F_ALIAS].val, zy_path_key(path, vpath, "alias", 5));
 	if (f[F_VLANAWARE].val)
-		get_bool(p, f[F_VLANAWARE].val, path_key(path, vpath, "vlanaware", 9),
-			 &vn->vlanaware);
+		zy_get_bool(p, f[F_VLANAWARE].val, zy_path_key(path, vpath, "vlanaware", 9),
+			    &vn->vlanaware);
 	if (f[F_ISOLATE].val)
-		get_bool(p, f[F_ISOLATE].val, path_key(path, vpath, "isolate-ports", 13),
-			 &vn->isolate_ports);
+		zy_get_bool(p, f[F_ISOLATE].val, zy_path_key(path, vpath, "isolate-ports", 13),
+			    &vn->isolate_ports);
 	if (f[F_SUBNETS].val) {
 		const struct ynode *sv = f[F_SUBNETS].val;
 
 		if (vn->vlanaware && sv->kind == Y_MAP && !sv->tag && sv->n > 0)
-			err(p, f[F_SUBNETS].key, path_key(path, vpath, "subnets", 7),
-			    "a vlanaware vnet cannot have subnets (its bridge carries the guests' "
-			    "own VLANs; give routed subnets a vnet of their own)");
-		parse_subnets(p, vn, sv, path_key(path, vpath, "subnets", 7));
+			zy_err(p, f[F_SUBNETS].key, zy_path_key(path, vpath, "subnets", 7),
+			       "a vlanaware vnet cannot have subnets (its bridge carries the "
+			       "guests' own VLANs; give routed subnets a vnet of their own)");
+		parse_subnets(p, vn, sv, zy_path_key(path, vpath, "subnets", 7));
 	}
 }
 
@@ -1403,16 +1372,16 @@ static void parse_vnets(struct pctx *p, const struct ynode *v)
 	_cleanup_free_ size_t *first = NULL;
 	size_t i;
 
-	if (as_map(p, v, "vnets", true) <= 0)
+	if (zy_as_map(p, v, "vnets", true) <= 0)
 		return;
-	first = named_pairs(p, v, "vnets");
+	first = zy_named_pairs(p, v, "vnets");
 	if (!first)
 		return;
 	for (i = 0; i < v->n / 2; i++)
 		if (first[i] == i)
 			parse_vnet(p, v->items[2 * i], v->items[2 * i + 1],
-				   path_key(path, "vnets", v->items[2 * i]->str,
-					    v->items[2 * i]->len));
+				   zy_path_key(path, "vnets", v->items[2 * i]->str,
+					       v->items[2 * i]->len));
 }
 
 /* ---- cross-checks ------------------------------------------------------------------------- */
@@ -1421,10 +1390,10 @@ static const char *vnet_path(char *path, const struct vinfo *vi, const char *sub
 {
 	char tmp[PATH_BUFSZ];
 
-	path_key(tmp, "vnets", vi->key->str, vi->key->len);
+	zy_path_key(tmp, "vnets", vi->key->str, vi->key->len);
 	if (!sub)
 		return strcpy(path, tmp);
-	return path_key(path, tmp, sub, strlen(sub));
+	return zy_path_key(path, tmp, sub, strlen(sub));
 }
 
 /* "lab, home, ..." of the zones defined in the document */
@@ -1440,7 +1409,7 @@ static void zone_list(const struct pctx *p, char *buf, size_t size)
 			break;
 		}
 		o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "",
-				      show(p->zinfo[i].key->str, p->zinfo[i].key->len, sb));
+				      zy_show(p->zinfo[i].key->str, p->zinfo[i].key->len, sb));
 	}
 }
 
@@ -1462,7 +1431,7 @@ static void check_vnet_zones(struct pctx *p)
 
 		if (vi->zone) {
 			for (j = 0; j < cfg->n_zones; j++)
-				if (key_eq(p->zinfo[j].key, vi->zone))
+				if (zy_key_eq(p->zinfo[j].key, vi->zone))
 					break;
 			if (j < cfg->n_zones) {
 				vi->zidx = (int)j;
@@ -1471,13 +1440,13 @@ static void check_vnet_zones(struct pctx *p)
 			} else {
 				zone_list(p, list, sizeof(list));
 				if (cfg->n_zones)
-					err(p, vi->zone, vnet_path(path, vi, "zone"),
-					    "zone \"%s\" does not exist (defined zones: %s)",
-					    show_node(vi->zone, sb), list);
+					zy_err(p, vi->zone, vnet_path(path, vi, "zone"),
+					       "zone \"%s\" does not exist (defined zones: %s)",
+					       zy_show_node(vi->zone, sb), list);
 				else
-					err(p, vi->zone, vnet_path(path, vi, "zone"),
-					    "zone \"%s\" does not exist (no zones are defined)",
-					    show_node(vi->zone, sb));
+					zy_err(p, vi->zone, vnet_path(path, vi, "zone"),
+					       "zone \"%s\" does not exist (no zones are defined)",
+					       zy_show_node(vi->zone, sb));
 			}
 		}
 		if (vi->tag_int && type != ZONE_SIMPLE) {
@@ -1485,9 +1454,9 @@ static void check_vnet_zones(struct pctx *p)
 									      : ZONE_VNI_MAX;
 
 			if (vi->tag_val < 1 || vi->tag_val > (int64_t)max) {
-				err(p, vi->tag, vnet_path(path, vi, "tag"),
-				    "expected an integer between 1 and %u, got %s", max,
-				    show_node(vi->tag, sb));
+				zy_err(p, vi->tag, vnet_path(path, vi, "tag"),
+				       "expected an integer between 1 and %u, got %s", max,
+				       zy_show_node(vi->tag, sb));
 			} else {
 				vn->tag = (uint32_t)vi->tag_val;
 				vn->has_tag = true;
@@ -1497,17 +1466,18 @@ static void check_vnet_zones(struct pctx *p)
 		if (vi->zidx < 0)
 			continue;
 		if ((type == ZONE_VXLAN || type == ZONE_VLAN) && !vi->tag)
-			err(p, vi->key, vnet_path(path, vi, "tag"),
-			    "required key is missing (a vnet in %s zone \"%s\" needs %s between 1 "
-			    "and %u)",
-			    zone_type_to_string((enum zone_type)type), show_node(vi->zone, sb),
-			    type == ZONE_VXLAN ? "a VNI" : "a VLAN tag",
-			    type == ZONE_VXLAN ? ZONE_VNI_MAX : ZONE_VID_MAX);
+			zy_err(p, vi->key, vnet_path(path, vi, "tag"),
+			       "required key is missing (a vnet in %s zone \"%s\" needs %s between "
+			       "1 and %u)",
+			       zone_type_to_string((enum zone_type)type),
+			       zy_show_node(vi->zone, sb),
+			       type == ZONE_VXLAN ? "a VNI" : "a VLAN tag",
+			       type == ZONE_VXLAN ? ZONE_VNI_MAX : ZONE_VID_MAX);
 		else if (type == ZONE_SIMPLE && vi->tag_key)
-			err(p, vi->tag_key, vnet_path(path, vi, "tag"),
-			    "not allowed in simple zone \"%s\" (only vnets in vxlan, vlan and qinq "
-			    "zones have a tag)",
-			    show(vi->zone->str, vi->zone->len, sb2));
+			zy_err(p, vi->tag_key, vnet_path(path, vi, "tag"),
+			       "not allowed in simple zone \"%s\" (only vnets in vxlan, vlan and "
+			       "qinq zones have a tag)",
+			       zy_show(vi->zone->str, vi->zone->len, sb2));
 	}
 }
 
@@ -1567,13 +1537,14 @@ static void check_vlan_tags(struct pctx *p)
 			untagged[vi->zidx] = i;
 			continue;
 		}
-		err(p, vi->key, vnet_path(path, vi, "tag"),
-		    "vnet \"%s\" is already the untagged vnet of qinq zone \"%s\" (at most one "
-		    "vnet of a qinq zone may have no tag)",
-		    show_node(p->vinfo[untagged[vi->zidx]].key, sb), show_node(vi->zone, sb2));
+		zy_err(p, vi->key, vnet_path(path, vi, "tag"),
+		       "vnet \"%s\" is already the untagged vnet of qinq zone \"%s\" (at most one "
+		       "vnet of a qinq zone may have no tag)",
+		       zy_show_node(p->vinfo[untagged[vi->zidx]].key, sb),
+		       zy_show_node(vi->zone, sb2));
 	}
 	ts.idx = idx;
-	first = find_dups(p, n, zone_tag_cmp, &ts);
+	first = zy_find_dups(p, n, zone_tag_cmp, &ts);
 	if (!first)
 		return;
 	for (i = 0; i < n; i++) {
@@ -1584,9 +1555,10 @@ static void check_vlan_tags(struct pctx *p)
 			continue;
 		fi = &p->vinfo[idx[first[i]]];
 		vi->tag_dup = true;
-		err(p, vi->tag, vnet_path(path, vi, "tag"),
-		    "VLAN %u is already used by vnet \"%s\" in zone \"%s\"", cfg->vnets[idx[i]].tag,
-		    show(fi->key->str, fi->key->len, sb), show_node(vi->zone, sb2));
+		zy_err(p, vi->tag, vnet_path(path, vi, "tag"),
+		       "VLAN %u is already used by vnet \"%s\" in zone \"%s\"",
+		       cfg->vnets[idx[i]].tag, zy_show(fi->key->str, fi->key->len, sb),
+		       zy_show_node(vi->zone, sb2));
 	}
 }
 
@@ -1623,7 +1595,7 @@ static void check_vnis(struct pctx *p)
 		    p->zinfo[p->vinfo[i].zidx].type == ZONE_VXLAN)
 			idx[n++] = i;
 	vs.idx = idx;
-	first = find_dups(p, n, vni_cmp, &vs);
+	first = zy_find_dups(p, n, vni_cmp, &vs);
 	if (!first)
 		return;
 	for (i = 0; i < n; i++) {
@@ -1632,8 +1604,9 @@ static void check_vnis(struct pctx *p)
 		if (first[i] == i)
 			continue;
 		fi = &p->vinfo[idx[first[i]]];
-		err(p, vi->tag, vnet_path(path, vi, "tag"), "VNI %u is already used by vnet \"%s\"",
-		    cfg->vnets[idx[i]].tag, show(fi->key->str, fi->key->len, sb));
+		zy_err(p, vi->tag, vnet_path(path, vi, "tag"),
+		       "VNI %u is already used by vnet \"%s\"", cfg->vnets[idx[i]].tag,
+		       zy_show(fi->key->str, fi->key->len, sb));
 	}
 }
 
@@ -1718,7 +1691,7 @@ static void check_uplink_vids(struct pctx *p)
 						   .at = vi->tag };
 	}
 	qsort(u, n, sizeof(*u), vid_use_pos_cmp);
-	first = find_dups(p, n, vid_use_cmp, u);
+	first = zy_find_dups(p, n, vid_use_cmp, u);
 	if (!first)
 		return;
 	for (i = 0; i < n; i++) {
@@ -1730,28 +1703,28 @@ static void check_uplink_vids(struct pctx *p)
 			const char *zn = cfg->zones[b->idx].name;
 
 			snprintf(what, sizeof(what), "qinq zone \"%s\" (its service VLAN)",
-				 show(zn, strlen(zn), sb));
+				 zy_show(zn, strlen(zn), sb));
 		} else {
 			const struct zone_vnet *bv = &cfg->vnets[b->idx];
 
 			snprintf(what, sizeof(what), "vnet \"%s\" of zone \"%s\"",
-				 show(bv->name, strlen(bv->name), sb),
-				 show(bv->zone, strlen(bv->zone), sb3));
+				 zy_show(bv->name, strlen(bv->name), sb),
+				 zy_show(bv->zone, strlen(bv->zone), sb3));
 		}
 		if (a->zone) {
 			const struct zinfo *zi = &p->zinfo[a->idx];
 			char zpath[PATH_BUFSZ];
 
 			p->zinfo[a->idx].stag_dup = true;
-			path_key(zpath, "zones", zi->key->str, zi->key->len);
-			err(p, a->at, path_key(path, zpath, "tag", 3),
-			    "service VLAN %u on bridge \"%s\" is already used by %s", a->vid,
-			    show(a->bridge, strlen(a->bridge), sb2), what);
+			zy_path_key(zpath, "zones", zi->key->str, zi->key->len);
+			zy_err(p, a->at, zy_path_key(path, zpath, "tag", 3),
+			       "service VLAN %u on bridge \"%s\" is already used by %s", a->vid,
+			       zy_show(a->bridge, strlen(a->bridge), sb2), what);
 		} else {
 			p->vinfo[a->idx].tag_dup = true;
-			err(p, a->at, vnet_path(path, &p->vinfo[a->idx], "tag"),
-			    "VLAN %u on bridge \"%s\" is already used by %s", a->vid,
-			    show(a->bridge, strlen(a->bridge), sb2), what);
+			zy_err(p, a->at, vnet_path(path, &p->vinfo[a->idx], "tag"),
+			       "VLAN %u on bridge \"%s\" is already used by %s", a->vid,
+			       zy_show(a->bridge, strlen(a->bridge), sb2), what);
 		}
 	}
 }
@@ -1779,28 +1752,29 @@ static void check_uplinks(struct pctx *p)
 
 		if (!zi->bridge_ok || !zone_on_node(z, cfg->node))
 			continue;
-		path_key(zpath, "zones", zi->key->str, zi->key->len);
-		path_key(path, zpath, "bridge", 6);
+		zy_path_key(zpath, "zones", zi->key->str, zi->key->len);
+		zy_path_key(path, zpath, "bridge", 6);
 		l = zone_env_link(env, z->bridge);
 		zi->uplink_bad = !l || strcmp(l->kind, "bridge") ||
 				 (!l->vlan_filtering && !zone_uplink_port(env, z->bridge));
 		if (l && strcmp(l->kind, "bridge")) {
 			if (l->kind[0])
-				err(p, zi->bridge, path,
-				    "\"%s\" is not a bridge (it is a %s device)",
-				    show_node(zi->bridge, sb), show(l->kind, strlen(l->kind), sb2));
+				zy_err(p, zi->bridge, path,
+				       "\"%s\" is not a bridge (it is a %s device)",
+				       zy_show_node(zi->bridge, sb),
+				       zy_show(l->kind, strlen(l->kind), sb2));
 			else
-				err(p, zi->bridge, path,
-				    "\"%s\" is not a bridge (it is a physical interface)",
-				    show_node(zi->bridge, sb));
+				zy_err(p, zi->bridge, path,
+				       "\"%s\" is not a bridge (it is a physical interface)",
+				       zy_show_node(zi->bridge, sb));
 			continue;
 		}
 		if (l) {
 			if (!l->vlan_filtering && !zone_uplink_port(env, z->bridge))
-				err(p, zi->bridge, path,
-				    "bridge \"%s\" is not VLAN-aware and has no physical port to "
-				    "carry the VLANs",
-				    show_node(zi->bridge, sb));
+				zy_err(p, zi->bridge, path,
+				       "bridge \"%s\" is not VLAN-aware and has no physical port "
+				       "to carry the VLANs",
+				       zy_show_node(zi->bridge, sb));
 			continue;
 		}
 		for (k = 0; k < env->n_links; k++)
@@ -1817,16 +1791,16 @@ static void check_uplinks(struct pctx *p)
 				break;
 			}
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", j++ ? ", " : "",
-					      show(b->name, strlen(b->name), sb2));
+					      zy_show(b->name, strlen(b->name), sb2));
 		}
 		if (nb)
-			err(p, zi->bridge, path,
-			    "bridge \"%s\" does not exist on this node (%s); local bridges: %s",
-			    show_node(zi->bridge, sb), cfg->node, list);
+			zy_err(p, zi->bridge, path,
+			       "bridge \"%s\" does not exist on this node (%s); local bridges: %s",
+			       zy_show_node(zi->bridge, sb), cfg->node, list);
 		else
-			err(p, zi->bridge, path,
-			    "bridge \"%s\" does not exist on this node (%s); it has no bridges",
-			    show_node(zi->bridge, sb), cfg->node);
+			zy_err(p, zi->bridge, path,
+			       "bridge \"%s\" does not exist on this node (%s); it has no bridges",
+			       zy_show_node(zi->bridge, sb), cfg->node);
 	}
 }
 
@@ -1927,7 +1901,7 @@ static void check_devnames(struct pctx *p)
 			devname_push(p, &dv, dn[j].name, dn[j].what, i, false, false);
 	}
 	if (!p->oom)
-		first = find_dups(p, dv.n, devname_cmp, dv.d);
+		first = zy_find_dups(p, dv.n, devname_cmp, dv.d);
 	for (i = 0; first && i < dv.n; i++) {
 		const struct devname *a = &dv.d[i], *b = &dv.d[first[i]];
 		const char *bname = b->zone ? cfg->zones[b->idx].name : cfg->vnets[b->idx].name;
@@ -1937,14 +1911,14 @@ static void check_devnames(struct pctx *p)
 			continue;
 		if (a->zone) {
 			at = p->zinfo[a->idx].key;
-			path_key(path, "zones", at->str, at->len);
+			zy_path_key(path, "zones", at->str, at->len);
 		} else {
 			at = p->vinfo[a->idx].key;
 			vnet_path(path, &p->vinfo[a->idx], NULL);
 		}
-		err(p, at, path, "%s \"%s\" has the same name as the %s of %s \"%s\"", a->what,
-		    show(a->name, strlen(a->name), sb), b->what, b->zone ? "zone" : "vnet",
-		    show(bname, strlen(bname), sb2));
+		zy_err(p, at, path, "%s \"%s\" has the same name as the %s of %s \"%s\"", a->what,
+		       zy_show(a->name, strlen(a->name), sb), b->what, b->zone ? "zone" : "vnet",
+		       zy_show(bname, strlen(bname), sb2));
 	}
 	free(dv.d);
 }
@@ -1980,13 +1954,13 @@ static void check_local_peers(struct pctx *p)
 						      sdnd_ip_str(&z->peers[j], ib));
 			n_local++;
 		}
-		path_key(zpath, "zones", zi->key->str, zi->key->len);
-		path_key(path, zpath, "peers", 5);
+		zy_path_key(zpath, "zones", zi->key->str, zi->key->len);
+		zy_path_key(path, zpath, "peers", 5);
 		if (n_local > 1) {
-			err(p, zi->peers, path,
-			    "more than one peer is an address of this node (%s): %s (exactly one "
-			    "must be)",
-			    cfg->node, list);
+			zy_err(p, zi->peers, path,
+			       "more than one peer is an address of this node (%s): %s (exactly "
+			       "one must be)",
+			       cfg->node, list);
 			continue;
 		}
 		if (n_local == 1)
@@ -2002,15 +1976,15 @@ static void check_local_peers(struct pctx *p)
 					      sdnd_ip_str(&env->addrs[k].ip, ib));
 		}
 		if (env->n_addrs)
-			err(p, zi->peers, path,
-			    "none of the peers is an address of this node (%s); local addresses: "
-			    "%s",
-			    cfg->node, list);
+			zy_err(p, zi->peers, path,
+			       "none of the peers is an address of this node (%s); local "
+			       "addresses: %s",
+			       cfg->node, list);
 		else
-			err(p, zi->peers, path,
-			    "none of the peers is an address of this node (%s); it has no local "
-			    "addresses",
-			    cfg->node);
+			zy_err(p, zi->peers, path,
+			       "none of the peers is an address of this node (%s); it has no local "
+			       "addresses",
+			       cfg->node);
 	}
 }
 
@@ -2018,34 +1992,41 @@ static void check_local_peers(struct pctx *p)
 
 static void parse_root(struct pctx *p, const struct ynode *root)
 {
-	enum { F_VERSION, F_NODE, F_RESYNC, F_ZONES, F_VNETS };
+	enum { F_VERSION, F_NODE, F_RESYNC, F_ZONES, F_VNETS, F_FIREWALL, F_ATTACHMENTS };
+	/*
+	 * The later sections are not named in the unknown-key message, which the tests of the
+	 * zone schema pin; see the README for them.
+	 */
 	struct field f[] = {
 		[F_VERSION] = { .name = "version" },
 		[F_NODE] = { .name = "node" },
 		[F_RESYNC] = { .name = "resync-interval" },
 		[F_ZONES] = { .name = "zones" },
 		[F_VNETS] = { .name = "vnets" },
+		[F_FIREWALL] = { .name = "firewall" },
+		[F_ATTACHMENTS] = { .name = "attachments" },
 	};
 	struct zone_config *cfg = p->cfg;
 	char sb[SHOW_BUFSZ];
 	uint32_t u;
 	int64_t v;
 
-	if (!root || is_null(root)) {
+	if (!root || zy_is_null(root)) {
 		perr_add(p, 1, 1, "",
 			 "empty document (expected a mapping with at least \"version: 1\")");
 		return;
 	}
-	if (as_map(p, root, "", false) <= 0)
+	if (zy_as_map(p, root, "", false) <= 0)
 		return;
-	map_fields(p, root, "", f, ARRAY_SIZE(f));
+	zy_map_fields(p, root, "", f, ARRAY_SIZE(f));
 
 	if (!f[F_VERSION].val)
-		err(p, root, "version", "required key is missing (expected \"version: 1\")");
-	else if (get_int(p, f[F_VERSION].val, "version", &v)) {
+		zy_err(p, root, "version", "required key is missing (expected \"version: 1\")");
+	else if (zy_get_int(p, f[F_VERSION].val, "version", &v)) {
 		if (v != 1)
-			err(p, f[F_VERSION].val, "version", "unsupported version %s (expected 1)",
-			    show_node(f[F_VERSION].val, sb));
+			zy_err(p, f[F_VERSION].val, "version",
+			       "unsupported version %s (expected 1)",
+			       zy_show_node(f[F_VERSION].val, sb));
 		else
 			cfg->version = 1;
 	}
@@ -2053,11 +2034,11 @@ static void parse_root(struct pctx *p, const struct ynode *root)
 	if (f[F_NODE].val) {
 		const struct ynode *nv = f[F_NODE].val;
 
-		if (get_str(p, nv, "node", "a node name")) {
+		if (zy_get_str(p, nv, "node", "a node name")) {
 			if (!node_name_valid(nv->str, nv->len))
-				err(p, nv, "node",
-				    "invalid node name \"%s\" (expected " NODE_NAME_RULE ")",
-				    show_node(nv, sb));
+				zy_err(p, nv, "node",
+				       "invalid node name \"%s\" (expected " NODE_NAME_RULE ")",
+				       zy_show_node(nv, sb));
 			else
 				memcpy(cfg->node, nv->str, nv->len + 1);
 		}
@@ -2065,21 +2046,23 @@ static void parse_root(struct pctx *p, const struct ynode *root)
 		const char *h = p->env && p->env->node ? p->env->node : "localhost";
 
 		if (!node_name_valid(h, strlen(h)))
-			err(p, root, "node",
-			    "this host's name \"%s\" is not a valid node name "
-			    "(expected " NODE_NAME_RULE "); set \"node\" in the document",
-			    show(h, strlen(h), sb));
+			zy_err(p, root, "node",
+			       "this host's name \"%s\" is not a valid node name "
+			       "(expected " NODE_NAME_RULE "); set \"node\" in the document",
+			       zy_show(h, strlen(h), sb));
 		else
 			strcpy(cfg->node, h);
 	}
 
-	if (f[F_RESYNC].val && get_uint(p, f[F_RESYNC].val, "resync-interval", 1, 86400, &u))
+	if (f[F_RESYNC].val && zy_get_uint(p, f[F_RESYNC].val, "resync-interval", 1, 86400, &u))
 		cfg->resync_interval = u;
 
 	if (f[F_ZONES].val)
 		parse_zones(p, f[F_ZONES].val);
 	if (f[F_VNETS].val)
 		parse_vnets(p, f[F_VNETS].val);
+	if (f[F_FIREWALL].val || f[F_ATTACHMENTS].val)
+		zy_fw_parse(p, f[F_FIREWALL].val, f[F_ATTACHMENTS].val);
 	if (p->oom)
 		return;
 
@@ -2103,6 +2086,25 @@ static int perr_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+void zy_errs_sort(struct pctx *p)
+{
+	if (p->n_errs)
+		qsort(p->errs, p->n_errs, sizeof(*p->errs), perr_cmp);
+}
+
+void zy_errs_done(struct pctx *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_errs; i++) {
+		free(p->errs[i].msg);
+		free(p->errs[i].path);
+	}
+	free(p->errs);
+	p->errs = NULL;
+	p->n_errs = p->cap_errs = 0;
+}
+
 void zone_config_free(struct zone_config *cfg)
 {
 	size_t i;
@@ -2119,6 +2121,7 @@ void zone_config_free(struct zone_config *cfg)
 	}
 	free(cfg->zones);
 	free(cfg->vnets);
+	fw_config_done(&cfg->fw);
 	free(cfg);
 }
 
@@ -2143,16 +2146,15 @@ int zone_parse(const char *buf, size_t len, const char *fname, const struct zone
 		return -ENOMEM;
 	p.cfg->resync_interval = ZONE_RESYNC_DEFAULT;
 
-	r = ydoc_load(&p, &doc);
+	r = zy_load(&p, &doc);
 	if (r == 0)
 		parse_root(&p, doc.root);
-	ydoc_done(&doc);
+	zy_doc_done(&doc);
 	free(p.zinfo);
 	free(p.vinfo);
 
 	/* hand the problems over sorted by position */
-	if (p.n_errs)
-		qsort(p.errs, p.n_errs, sizeof(*p.errs), perr_cmp);
+	zy_errs_sort(&p);
 	if (p.n_errs &&
 	    sdnd_grow(&errs->msgs, &errs->cap, errs->n + p.n_errs, sizeof(*errs->msgs)) < 0)
 		p.oom = true;

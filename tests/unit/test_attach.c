@@ -29,7 +29,7 @@ static int parse(const char *body, const char *ifname, struct sdnd_attach *a, ch
 	int r;
 
 	assert_non_null(j);
-	r = sdnd_attach_from_json(j, ifname, a, where, 32, msg, 256);
+	r = sdnd_attach_from_json(j, ifname, NULL, a, where, 32, msg, 256);
 	json_object_put(j);
 	return r;
 }
@@ -67,7 +67,7 @@ static void test_defaults(void **state)
 	assert_string_equal(a.trunks, "");
 	/* what GET shows may be sent back unchanged */
 	j = sdnd_attach_to_json(&a, true);
-	assert_int_equal(sdnd_attach_from_json(j, "tap1", &a, where, 32, msg, 256), 0);
+	assert_int_equal(sdnd_attach_from_json(j, "tap1", NULL, &a, where, 32, msg, 256), 0);
 	json_object_put(j);
 	/* the ifname may come in the body alone (the stored form) */
 	assert_int_equal(parse("{\"ifname\": \"veth101i0\", \"vnet\": \"web\"}", NULL, &a, where,

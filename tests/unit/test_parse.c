@@ -336,7 +336,8 @@ static void test_errors_append(void **state)
 	assert_string_equal(e.msgs[0], "first 1");
 	/* same position: in the order found */
 	assert_string_equal(e.msgs[1], "a.yaml:1:1: x: unknown key \"x\" (expected one of: "
-				       "version, node, resync-interval, zones, vnets)");
+				       "version, node, resync-interval, zones, vnets, firewall, "
+				       "attachments)");
 	assert_string_equal(e.msgs[2], "a.yaml:1:1: version: required key is missing "
 				       "(expected \"version: 1\")");
 	zone_errors_clear(&e);
@@ -433,13 +434,13 @@ static void test_aliases_rejected(void **state)
 		      "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
 		      "zones: {lab: {type: vxlan, peers: *d}}\n",
 		      "t.yaml:2:1: a: unknown key \"a\" (expected one of: version, node, "
-		      "resync-interval, zones, vnets)",
+		      "resync-interval, zones, vnets, firewall, attachments)",
 		      "t.yaml:3:1: b: unknown key \"b\" (expected one of: version, node, "
-		      "resync-interval, zones, vnets)",
+		      "resync-interval, zones, vnets, firewall, attachments)",
 		      "t.yaml:4:1: c: unknown key \"c\" (expected one of: version, node, "
-		      "resync-interval, zones, vnets)",
+		      "resync-interval, zones, vnets, firewall, attachments)",
 		      "t.yaml:5:1: d: unknown key \"d\" (expected one of: version, node, "
-		      "resync-interval, zones, vnets)",
+		      "resync-interval, zones, vnets, firewall, attachments)",
 		      "t.yaml:6:35: zones.lab.peers: aliases are not supported (*d)");
 }
 
@@ -455,7 +456,7 @@ static void test_unknown_keys(void **state)
 {
 	EXPECT_ERRORS("version: 1\nfoo: 1\n",
 		      "t.yaml:2:1: foo: unknown key \"foo\" (expected one of: version, node, "
-		      "resync-interval, zones, vnets)");
+		      "resync-interval, zones, vnets, firewall, attachments)");
 	EXPECT_ERRORS("version: 1\nzones:\n  lab: {type: simple, foo: 1}\n",
 		      "t.yaml:3:23: zones.lab.foo: unknown key \"foo\" (expected one of: type, "
 		      "peers, port, mtu, nodes, bridge, tag, vlan-protocol)");
@@ -464,18 +465,20 @@ static void test_unknown_keys(void **state)
 		      "tag, alias, subnets, vlanaware, isolate-ports)");
 	EXPECT_ERRORS(HEAD "  web: {zone: home, subnets: {10.0.0.0/8: {gw: 10.0.0.1}}}\n",
 		      "t.yaml:6:44: vnets.web.subnets.10.0.0.0/8.gw: unknown key \"gw\" (expected "
-		      "one of: gateway)");
+		      "one of: gateway, snat)");
 	/* hostile keys are shown escaped and cut */
 	EXPECT_ERRORS("version: 1\n\"a\\tb\\e\\u0085\\\"\": 1\n",
 		      "t.yaml:2:1: a\\tb\\x1b\\u0085\\\": unknown key \"a\\tb\\x1b\\u0085\\\"\" "
-		      "(expected one of: version, node, resync-interval, zones, vnets)");
+		      "(expected one of: version, node, resync-interval, zones, vnets, firewall, "
+		      "attachments)");
 	EXPECT_ERRORS(
 		"version: 1\n"
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaéé: 1\n",
 		"t.yaml:2:1: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...: "
 		"unknown key "
 		"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\" "
-		"(expected one of: version, node, resync-interval, zones, vnets)");
+		"(expected one of: version, node, resync-interval, zones, vnets, firewall, "
+		"attachments)");
 }
 
 static void test_duplicate_keys(void **state)

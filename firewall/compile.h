@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The firewall model -> the nftables objects sdnd wants (see firewall/ruleset.h and the README's
+ * "Firewall" section for the layout). Pure: no I/O, no logging.
+ */
+#ifndef FW_COMPILE_H
+#define FW_COMPILE_H
+
+#include "firewall/fw.h"
+#include "firewall/ruleset.h"
+#include "zones/model.h"
+
+/* A guest NIC on this node. */
+struct fw_nic_input {
+	const char *ifname;
+	const char *bridge;            /* its vnet's bridge */
+	bool has_mac;
+	uint8_t mac[6];
+	const struct fw_nic *fw;       /* NULL (or not enabled): no firewall on it */
+};
+
+/* A vnet on this node. */
+struct fw_vnet_input {
+	const char *vnet;
+	const char *bridge;
+	const struct fw_vnet *fw;      /* NULL: no vnet rules */
+	const struct zone_subnet *subnets;
+	size_t n_subnets;
+};
+
+struct fw_input {
+	const struct fw_config *cfg;   /* ipsets, aliases, groups */
+	const struct fw_nic_input *nics;
+	size_t n_nics;
+	const struct fw_vnet_input *vnets;
+	size_t n_vnets;
+	bool ct;                       /* connection tracking works in the bridge family */
+};
+
+/*
+ * Compile in into ret (initialized by the caller, sorted on return). A table nothing needs is
+ * left out (present false). 0, -ENOMEM, or -E2BIG/-ENOENT with the reason in err.
+ */
+int fw_compile(const struct fw_input *in, struct fw_ruleset *ret, char *err, size_t err_size);
+
+#endif

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "sdnd/util.h"
@@ -305,6 +306,7 @@ struct fw_nft {
 	char *buf;                   /* the batch being built */
 	size_t len, cap;
 	size_t last_off;             /* where its last message starts */
+	uint32_t set_id;             /* ids of sets made in batches */
 	/* what each message of the batch is about, for errors */
 	struct msgdesc {
 		uint32_t seq;
@@ -342,6 +344,12 @@ int fw_nft_open(struct fw_nft **ret)
 		goto fail;
 	sock_bufs(n->req);
 	sock_bufs(n->ev);
+	{
+		/* a kernel that stops answering must not stop the daemon */
+		struct timeval tv = { .tv_sec = 10 };
+
+		setsockopt(mnl_socket_get_fd(n->req), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	n->req_portid = mnl_socket_get_portid(n->req);
 	n->seq = (uint32_t)time(NULL);
 	*ret = n;
@@ -786,6 +794,8 @@ static int enc_set(struct fw_nft *n, const struct fw_op *op, uint16_t type)
 	if (!s)
 		return -ENOMEM;
 	if (type == NFT_MSG_NEWSET) {
+		/* the kernel wants an id for sets made in a batch (rules may refer to it) */
+		nftnl_set_set_u32(s, NFTNL_SET_ID, ++n->set_id);
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, fs->keytype);
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, fs->keylen);
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
@@ -942,7 +952,8 @@ static int batch_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != NLMSG_ERROR)
 		return MNL_CB_OK;
 	e = mnl_nlmsg_get_payload(nlh);
-	if (e->msg.nlmsg_seq == br->last)
+	/* the last message's answer, or an error about the batch itself: nothing more comes */
+	if (e->msg.nlmsg_seq == br->last || (e->error && !desc_of(br->n, e->msg.nlmsg_seq)))
 		br->done = true;
 	if (!e->error || br->err)
 		return MNL_CB_OK;
@@ -971,6 +982,7 @@ int fw_nft_send(struct fw_nft *n, const struct fw_ops *ops, char *err, size_t er
 		bool *ret_ct_failed)
 {
 	struct batch_result br = { .n = n, .msg = err, .msg_size = err_size };
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = batch_cb };
 	char rbuf[MNL_SOCKET_BUFFER_SIZE * 8];
 	struct nlmsghdr *nlh;
 	size_t i;
@@ -1012,11 +1024,12 @@ int fw_nft_send(struct fw_nft *n, const struct fw_ops *ops, char *err, size_t er
 		if (len < 0) {
 			if (errno == EINTR)
 				continue;
-			r = -errno;
+			r = errno == EAGAIN ? -ETIMEDOUT : -errno;
 			snprintf(err, err_size, "reading the answer to the batch: %s", strerror(-r));
 			return r;
 		}
-		mnl_cb_run(rbuf, (size_t)len, 0, n->req_portid, batch_cb, &br);
+		/* acks and errors are control messages: libmnl hands them to ctl[] only */
+		mnl_cb_run2(rbuf, (size_t)len, 0, n->req_portid, NULL, &br, ctl, NLMSG_MIN_TYPE);
 	}
 	*ret_ct_failed = br.ct_failed;
 	return br.err;
@@ -1043,7 +1056,7 @@ static int dump_run(struct fw_nft *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *d
 		if (len < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
 		}
 		r = mnl_cb_run(buf, (size_t)len, seq, n->req_portid, cb, data);
 		if (r < 0)

@@ -796,7 +796,11 @@ static void bridge_table(struct cctx *x)
 		m_vmap(r, FWF_IIFNAME, "nic-out");
 		seal(x, pre, r, NFPROTO_BRIDGE);
 	}
-	if ((r = rule(x, pre, FWV_NONE))) {
+	/* meta ibrname needs nft_meta_bridge: only where a vnet has rules */
+	for (i = 0; i < in->n_vnets; i++)
+		if (in->vnets[i].fw && in->vnets[i].fw->enable)
+			break;
+	if (i < in->n_vnets && (r = rule(x, pre, FWV_NONE))) {
 		m_vmap(r, FWF_IBRNAME, "vnet-fwd");
 		seal(x, pre, r, NFPROTO_BRIDGE);
 	}

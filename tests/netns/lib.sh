@@ -284,3 +284,26 @@ mac, vlan = sys.argv[1].lower(), int(sys.argv[2]) if sys.argv[2] else None
 sys.exit(0 if any(e.get('mac') == mac and e.get('state') == 'static' and 'self' not in e.get('flags', [])
                   and e.get('vlan') == vlan for e in json.load(sys.stdin)) else 1)" "$3" "${4:-}"
 }
+
+# require_nft_bridge: skip (exit 77) unless this kernel's nftables can filter bridged traffic as
+# sdnd's firewall does: connection tracking in the bridge family (nf_conntrack_bridge), REJECT in
+# the bridge prerouting hook and "meta ibrname". Such tests carry "# runs-in: vm".
+require_nft_bridge() {
+	local ns=${P}nftprobe r
+	ip netns add "$ns" 2>/dev/null || return 0
+	ip netns exec "$ns" nft -f - >/dev/null 2>&1 <<'NFT'
+table bridge probe {
+	chain pre {
+		type filter hook prerouting priority 0;
+		ct state established,related accept
+		meta ibrname "br0" tcp dport 1 reject with tcp reset
+	}
+}
+NFT
+	r=$?
+	ip netns del "$ns"
+	if [ "$r" -ne 0 ]; then
+		echo "skip: this kernel ($(uname -r)) lacks bridge conntrack, reject or meta ibrname; tests/vm/run.sh runs this test"
+		exit 77
+	fi
+}

@@ -244,6 +244,23 @@ static enum MHD_Result get_metrics(struct MHD_Connection *c, const struct sdnd_r
 	       "sdnd_apply_duration_seconds_sum %.6f\nsdnd_apply_duration_seconds_count %llu\n",
 	       (unsigned long long)rec->apply_count, (double)rec->apply_sum_us / 1e6,
 	       (unsigned long long)rec->apply_count);
+	metric(&b, &len, &cap,
+	       "# HELP sdnd_firewall_in_sync 1 while sdnd's nftables tables are as configured.\n"
+	       "# TYPE sdnd_firewall_in_sync gauge\nsdnd_firewall_in_sync %d\n"
+	       "# HELP sdnd_firewall_rules nftables rules sdnd keeps.\n"
+	       "# TYPE sdnd_firewall_rules gauge\nsdnd_firewall_rules %zu\n"
+	       "# HELP sdnd_firewall_elements Elements of sdnd's nftables sets and maps.\n"
+	       "# TYPE sdnd_firewall_elements gauge\nsdnd_firewall_elements %zu\n"
+	       "# HELP sdnd_firewall_batches_total nftables batches sent, by cause.\n"
+	       "# TYPE sdnd_firewall_batches_total counter\n"
+	       "sdnd_firewall_batches_total{cause=\"configuration\"} %llu\n"
+	       "sdnd_firewall_batches_total{cause=\"drift\"} %llu\n"
+	       "# HELP sdnd_firewall_last_batch_seconds The last batch: compile, compare, send.\n"
+	       "# TYPE sdnd_firewall_last_batch_seconds gauge\n"
+	       "sdnd_firewall_last_batch_seconds %.6f\n",
+	       rec->fw.st.state == SDND_STATE_IN_SYNC, rec->fw.n_rules, rec->fw.n_elems,
+	       (unsigned long long)(rec->fw.n_batches - rec->fw.n_repairs),
+	       (unsigned long long)rec->fw.n_repairs, (double)rec->fw.last_batch_us / 1e6);
 	return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4", b ? b : "", NULL);
 }
 

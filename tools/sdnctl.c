@@ -1375,9 +1375,9 @@ static void count_attachments(struct json_object *atts, struct att_count *ret)
 static int cmd_status(struct ctl *c)
 {
 	_cleanup_json_ struct json_object *st = NULL;
-	struct json_object *objs, *conflicts, *atts;
+	struct json_object *objs, *conflicts, *atts, *fw;
 	size_t n_in_sync = 0, n_pending = 0, n_failed = 0, n, i;
-	const char *config_error, *s;
+	const char *config_error, *s, *fw_state;
 	int64_t gen = 0, pid, last;
 	struct att_count na;
 	bool have_gen;
@@ -1404,8 +1404,10 @@ static int cmd_status(struct ctl *c)
 	}
 	/* absent (a stopped guest) and orphaned attachments are no reason to fail */
 	count_attachments(atts, &na);
+	fw = json_object_object_get_ex(st, "firewall", &fw) ? fw : NULL; /* NULL: an older sdnd */
+	fw_state = fw ? jstr(fw, "state") : NULL;
 	e = n_in_sync == n && !jlen(conflicts) && !(config_error && *config_error) && !na.pending &&
-			    !na.failed
+			    !na.failed && (!fw_state || !strcmp(fw_state, "in-sync"))
 		    ? CTL_OK
 		    : CTL_NOT_IN_SYNC;
 	if (c->json) {
@@ -1448,6 +1450,31 @@ static int cmd_status(struct ctl *c)
 		       na.pending, na.pending ? color(c, RESET) : "",
 		       na.failed ? color(c, RED) : "", na.failed, na.failed ? color(c, RESET) : "",
 		       na.absent, na.orphaned);
+	if (fw_state) {
+		int64_t rules = 0, batches = 0, us = 0;
+		bool on = false, ct = true;
+		const char *ferr = jstr(fw, "error");
+		bool ok = !strcmp(fw_state, "in-sync");
+
+		jbool(fw, "enabled", &on);
+		jbool(fw, "conntrack", &ct);
+		jint(fw, "rules", &rules);
+		jint(fw, "batches", &batches);
+		jint(fw, "last_batch_us", &us);
+		printf(LABEL, "firewall");
+		if (!on && ok)
+			printf("off\n");
+		else
+			printf("%s%s%s, %" PRId64 " rules%s, %" PRId64 " batches (last %" PRId64
+			       " us)\n",
+			       ok ? "" : color(c, RED), fw_state, ok ? "" : color(c, RESET), rules,
+			       ct ? "" : ", without bridge conntrack", batches, us);
+		if (ferr && *ferr) {
+			printf(LABEL, "");
+			put_clean(ferr, stdout);
+			putchar('\n');
+		}
+	}
 
 	putchar('\n');
 	if (!n)

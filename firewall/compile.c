@@ -66,7 +66,7 @@ static int oom(struct cctx *x)
 static void ifname_key(uint8_t key[16], const char *name)
 {
 	memset(key, 0, 16);
-	strncpy((char *)key, name, 15);
+	memcpy(key, name, strnlen(name, 15));
 }
 
 static struct fw_nrule *add_rule(struct cctx *x, struct fw_chain *c)
@@ -624,11 +624,13 @@ static void nic(struct cctx *x, const struct fw_nic_input *n, bool mac_taken)
 	struct fw_nrule *r;
 	uint8_t key[16];
 
-	out = chain(x, x->bt, "out-", n->ifname);
-	in = chain(x, x->bt, "in-", n->ifname);
-	inb = chain(x, x->bt, "inb-", n->ifname);
-	if (!out || !in || !inb)
+	/* adding a chain may move the others: take their addresses once all three are there */
+	if (!chain(x, x->bt, "out-", n->ifname) || !chain(x, x->bt, "in-", n->ifname) ||
+	    !chain(x, x->bt, "inb-", n->ifname))
 		return;
+	out = &x->bt->chains[x->bt->n_chains - 3];
+	in = &x->bt->chains[x->bt->n_chains - 2];
+	inb = &x->bt->chains[x->bt->n_chains - 1];
 
 	/* anti-spoofing */
 	if (macfilter_on(n)) {
@@ -786,11 +788,14 @@ static void bridge_table(struct cctx *x)
 		if (!fw_table_add_set(x->bt, maps[i].name, maps[i].type, maps[i].len, false, true))
 			return (void)oom(x);
 
-	pre = base_chain(x, x->bt, "prerouting", NF_BR_PRE_ROUTING, 0, false);
-	fwd = base_chain(x, x->bt, "forward", NF_BR_FORWARD, 0, false);
-	out = base_chain(x, x->bt, "output", NF_BR_LOCAL_OUT, 0, false);
-	if (!pre || !fwd || !out)
+	if (!base_chain(x, x->bt, "prerouting", NF_BR_PRE_ROUTING, 0, false) ||
+	    !base_chain(x, x->bt, "forward", NF_BR_FORWARD, 0, false) ||
+	    !base_chain(x, x->bt, "output", NF_BR_LOCAL_OUT, 0, false))
 		return;
+	/* the first three chains; no other chain is added before their rules are */
+	pre = &x->bt->chains[0];
+	fwd = &x->bt->chains[1];
+	out = &x->bt->chains[2];
 	ct_rules(x, pre, true);
 	if ((r = rule(x, pre, FWV_NONE))) {
 		m_vmap(r, FWF_IIFNAME, "nic-out");

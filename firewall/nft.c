@@ -978,8 +978,8 @@ static int batch_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int fw_nft_send(struct fw_nft *n, const struct fw_ops *ops, char *err, size_t err_size,
-		bool *ret_ct_failed)
+int fw_nft_send(struct fw_nft *n, const struct fw_ops *ops, bool commit, char *err,
+		size_t err_size, bool *ret_ct_failed)
 {
 	struct batch_result br = { .n = n, .msg = err, .msg_size = err_size };
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = batch_cb };
@@ -1008,10 +1008,13 @@ int fw_nft_send(struct fw_nft *n, const struct fw_ops *ops, char *err, size_t er
 	/* only the last message asks for an ack; errors come for any */
 	br.last = n->seq;
 	((struct nlmsghdr *)(n->buf + n->last_off))->nlmsg_flags |= NLM_F_ACK;
-	if (buf_room(n) < 0)
-		return -ENOMEM;
-	nlh = nftnl_batch_end(n->buf + n->len, ++n->seq);
-	msg_end(n, nlh);
+	/* without its end the kernel checks the batch and throws it away */
+	if (commit) {
+		if (buf_room(n) < 0)
+			return -ENOMEM;
+		nlh = nftnl_batch_end(n->buf + n->len, ++n->seq);
+		msg_end(n, nlh);
+	}
 
 	if (mnl_socket_sendto(n->req, n->buf, n->len) < 0) {
 		r = -errno;

@@ -70,11 +70,11 @@ int fw_nft_events(struct fw_nft *n, bool *ret_dirty);
 /* Read sdnd's tables from the kernel into ret (initialized by the caller). 0 or -errno. */
 int fw_nft_dump(struct fw_nft *n, struct fw_ruleset *ret);
 /*
- * Send ops as one batch. 0 or -errno with what failed in err (the object and the kernel's
- * message). *ret_ct_failed is set when the failure was a conntrack expression the kernel cannot
- * do in the bridge family.
+ * Send ops as one batch; commit false: the kernel only checks it (nothing changes). 0 or -errno
+ * with what failed in err (the object and the kernel's message). *ret_ct_failed is set when the
+ * failure was a conntrack expression the kernel cannot do in the bridge family.
  */
-int fw_nft_send(struct fw_nft *n, const struct fw_ops *ops, char *err, size_t err_size,
-		bool *ret_ct_failed);
+int fw_nft_send(struct fw_nft *n, const struct fw_ops *ops, bool commit, char *err,
+		size_t err_size, bool *ret_ct_failed);
 
 #endif

@@ -323,7 +323,7 @@ static __attribute__((format(printf, 2, 3))) void sb_add(struct sbuf *b, const c
 		b->len += (size_t)n;
 }
 
-static const char *const pkttypes[] = { "host", "broadcast", "multicast", "otherhost" };
+static const char *const pkttypes[] = { "host", "broadcast", "multicast", "other" };
 
 /* One value of field f in nft syntax. */
 static void value_text(struct sbuf *b, enum fw_field f, const uint8_t *v)

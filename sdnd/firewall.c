@@ -3,6 +3,7 @@
 #include "sdnd/firewall.h"
 
 #include <errno.h>
+#include <linux/netfilter.h>
 #include <string.h>
 
 #include "firewall/compile.h"
@@ -128,6 +129,36 @@ static void count_wanted(struct sdnd_fw *fw, const struct fw_ruleset *want)
 	}
 }
 
+/*
+ * Can this kernel track connections of bridged traffic? Asked once, with a batch the kernel only
+ * checks: a chain with one conntrack rule in bridge sdnd.
+ */
+static void probe_ct(struct sdnd_fw *fw)
+{
+	struct fw_chain c = { .name = "sdnd-conntrack-probe" };
+	struct fw_nrule r = { .verdict = FWV_ACCEPT, .log_level = -1 };
+	uint32_t mask = 2; /* established */
+	struct fw_op v[] = {
+		{ .kind = FWO_NEWTABLE, .table = FW_T_BRIDGE },
+		{ .kind = FWO_NEWCHAIN, .table = FW_T_BRIDGE, .chain = &c },
+		{ .kind = FWO_NEWRULES, .table = FW_T_BRIDGE, .chain = &c },
+	};
+	struct fw_ops ops = { .v = v, .n = ARRAY_SIZE(v) };
+	bool ct_failed = false;
+	char err[256];
+
+	fw_nrule_match(&r, FWF_CT_STATE, FWC_ANY, &mask, NULL, NULL);
+	fw_nrule_seal(&r, c.name, NFPROTO_BRIDGE);
+	c.r = &r;
+	c.n = 1;
+	fw_nft_send(fw->nft, &ops, false, err, sizeof(err), &ct_failed);
+	fw->ct = ct_failed ? 0 : 1;
+	if (!fw->ct)
+		log_warn("firewall: this kernel has no connection tracking for bridged traffic "
+			 "(load nf_conntrack_bridge); filtering without it: replies need rules of "
+			 "their own");
+}
+
 static int compile(struct sdnd_reconciler *rec, struct fw_ruleset *want, char *err, size_t size)
 {
 	struct inputs x;
@@ -151,6 +182,8 @@ int sdnd_fw_print(struct sdnd_reconciler *rec, FILE *out)
 
 	if (!rec->cfg)
 		return 0;
+	if (rec->fw.ct < 0 && rec->fw.nft)
+		probe_ct(&rec->fw);
 	r = compile(rec, &want, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "firewall: %s\n", err);
@@ -230,6 +263,8 @@ int sdnd_fw_sync(struct sdnd_reconciler *rec, bool repair, uint64_t now, uint64_
 		*ret_next_ms = fw->st.next_retry_ms;
 		return 1;
 	}
+	if (fw->ct < 0 && fw->nft)
+		probe_ct(fw);
 	for (tries = 0; tries < 2; tries++) {
 		r = compile(rec, &want, err, sizeof(err));
 		if (r < 0) {
@@ -277,7 +312,7 @@ int sdnd_fw_sync(struct sdnd_reconciler *rec, bool repair, uint64_t now, uint64_
 			fw->st.attempts = 0;
 			return 0;
 		}
-		r = fw_nft_send(fw->nft, &ops, err, sizeof(err), &ct_failed);
+		r = fw_nft_send(fw->nft, &ops, true, err, sizeof(err), &ct_failed);
 		fw_ops_done(&ops);
 		if (r == 0)
 			break;

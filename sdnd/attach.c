@@ -361,6 +361,7 @@ int sdnd_attachments_put(struct sdnd_attachments *s, const struct sdnd_attach *a
 			sdnd_attach_done(&s->a[i]);
 			s->a[i] = copy;
 			s->a[i].state = SDND_ATTACH_PENDING;
+			s->rev++;
 		}
 		return 0;
 	}
@@ -374,6 +375,7 @@ int sdnd_attachments_put(struct sdnd_attachments *s, const struct sdnd_attach *a
 	s->a[i] = copy;
 	s->a[i].state = SDND_ATTACH_PENDING;
 	s->n++;
+	s->rev++;
 	/* attached again before it was unplugged: nothing to unplug */
 	sdnd_attachments_unplug_done(s, a->ifname);
 	return 0;
@@ -391,6 +393,7 @@ int sdnd_attachments_del(struct sdnd_attachments *s, const char *ifname, struct 
 		sdnd_attach_done(&s->a[i]);
 	memmove(&s->a[i], &s->a[i + 1], (s->n - i - 1) * sizeof(*s->a));
 	s->n--;
+	s->rev++;
 	return 0;
 }
 

@@ -66,6 +66,7 @@ struct sdnd_attachments {
 	size_t n, cap;
 	struct sdnd_unplug *unplug;
 	size_t n_unplug, cap_unplug;
+	uint64_t rev;                        /* counts changes (put, del) */
 	char *path;                          /* NULL: not persisted */
 };
 

@@ -17,6 +17,7 @@ void sdnd_fw_init(struct sdnd_fw *fw)
 
 	memset(fw, 0, sizeof(*fw));
 	fw_ruleset_init(&fw->have);
+	fw_ruleset_init(&fw->cur);
 	fw->ct = -1;
 	r = fw_nft_open(&fw->nft);
 	if (r < 0) {
@@ -30,6 +31,7 @@ void sdnd_fw_init(struct sdnd_fw *fw)
 void sdnd_fw_free(struct sdnd_fw *fw)
 {
 	fw_nft_close(fw->nft);
+	fw_ruleset_done(&fw->cur);
 	fw_ruleset_done(&fw->have);
 	memset(fw, 0, sizeof(*fw));
 }
@@ -46,10 +48,16 @@ bool sdnd_fw_events(struct sdnd_fw *fw)
 	if (!fw->nft)
 		return false;
 	if (fw_nft_events(fw->nft, &dirty) < 0 || dirty) {
-		fw->have_valid = false;
+		sdnd_fw_stale(fw);
 		return true;
 	}
 	return false;
+}
+
+void sdnd_fw_stale(struct sdnd_fw *fw)
+{
+	fw->synced = false;
+	fw->have_valid = false;
 }
 
 /* The compiler's input from the running configuration and the attachments. */
@@ -245,16 +253,60 @@ static void describe(char *buf, size_t size, const struct fw_diff_stats *d)
 		 d->elems == 1 ? "" : "s");
 }
 
+/* Keep what a failed or refused run leaves: retry later. Returns 1. */
+static int sync_failed(struct sdnd_fw *fw, int r, const char *err, uint64_t now,
+		       uint64_t *ret_next_ms)
+{
+	fw->st.attempts++;
+	sdnd_objstate_fail(&fw->st, r, err, now);
+	*ret_next_ms = fw->st.next_retry_ms;
+	return 1;
+}
+
+static void in_sync(struct sdnd_fw *fw)
+{
+	fw->st.state = SDND_STATE_IN_SYNC;
+	fw->st.msg[0] = '\0';
+	fw->st.attempts = 0;
+}
+
+/*
+ * The kernel's copy to compare want with: cur when the kernel holds it, else the tables as read
+ * now. NULL on error (in err).
+ */
+static const struct fw_ruleset *kernel_copy(struct sdnd_fw *fw, char *err, size_t size)
+{
+	int r;
+
+	if (fw->synced && fw->cur_valid)
+		return &fw->cur;
+	if (!fw->have_valid) {
+		fw_ruleset_done(&fw->have);
+		fw_ruleset_init(&fw->have);
+		r = fw_nft_dump(fw->nft, &fw->have);
+		fw->n_dumps++;
+		if (r < 0) {
+			snprintf(err, size, "cannot read sdnd's nftables tables: %s", strerror(-r));
+			return NULL;
+		}
+		fw->have_valid = true;
+	}
+	return &fw->have;
+}
+
 int sdnd_fw_sync(struct sdnd_reconciler *rec, bool repair, uint64_t now, uint64_t *ret_next_ms)
 {
 	struct sdnd_fw *fw = &rec->fw;
+	struct sdnd_fw_stamp stamp;
 	struct fw_diff_stats ds;
-	struct fw_ruleset want;
-	struct fw_ops ops;
+	struct fw_ruleset fresh;
+	const struct fw_ruleset *want, *kernel;
+	struct fw_ops ops = { 0 };
 	char err[SNL_EXTACK_MAX + 64], what[160];
 	uint64_t t0 = sdnd_now_us();
-	bool ct_failed = false;
-	int r, tries;
+	bool ct_failed = false, compiled;
+	size_t n_ops;
+	int r;
 
 	*ret_next_ms = 0;
 	if (!rec->cfg)
@@ -265,88 +317,73 @@ int sdnd_fw_sync(struct sdnd_reconciler *rec, bool repair, uint64_t now, uint64_
 	}
 	if (fw->ct < 0 && fw->nft)
 		probe_ct(fw);
-	for (tries = 0; tries < 2; tries++) {
-		r = compile(rec, &want, err, sizeof(err));
+again:
+	stamp = (struct sdnd_fw_stamp){ rec->generation, rec->atts.rev, fw->ct };
+	compiled = !fw->cur_valid || memcmp(&stamp, &fw->stamp, sizeof(stamp)) != 0;
+	/* nothing changed here nor in the kernel: nothing to compile, compare or send */
+	if (!compiled && fw->synced) {
+		in_sync(fw);
+		return 0;
+	}
+	want = &fw->cur;
+	if (compiled) {
+		r = compile(rec, &fresh, err, sizeof(err));
 		if (r < 0) {
-			sdnd_objstate_fail(&fw->st, r, err, now);
 			log_err("firewall: %s; the running firewall stays as it is", err);
-			*ret_next_ms = fw->st.next_retry_ms;
-			return 1;
+			return sync_failed(fw, r, err, now, ret_next_ms);
 		}
-		count_wanted(fw, &want);
-		if (!fw->nft) {
-			fw_ruleset_done(&want);
-			if (!fw->in_use) {
-				fw->st.state = SDND_STATE_IN_SYNC;
-				return 0;
-			}
-			sdnd_objstate_fail(&fw->st, fw->st.err, fw->st.msg, now);
-			*ret_next_ms = fw->st.next_retry_ms;
-			return 1;
-		}
-		if (!fw->have_valid) {
-			fw_ruleset_done(&fw->have);
-			fw_ruleset_init(&fw->have);
-			r = fw_nft_dump(fw->nft, &fw->have);
-			fw->n_dumps++;
-			if (r < 0) {
-				fw_ruleset_done(&want);
-				snprintf(err, sizeof(err), "cannot read sdnd's nftables tables: %s",
-					 strerror(-r));
-				sdnd_objstate_fail(&fw->st, r, err, now);
-				*ret_next_ms = fw->st.next_retry_ms;
-				return 1;
-			}
-			fw->have_valid = true;
-		}
-		r = fw_diff(&want, &fw->have, &ops, &ds);
-		if (r < 0) {
-			fw_ruleset_done(&want);
-			return r;
-		}
-		if (!ops.n) {
-			fw_ops_done(&ops);
-			fw_ruleset_done(&want);
-			fw->st.state = SDND_STATE_IN_SYNC;
-			fw->st.msg[0] = '\0';
-			fw->st.attempts = 0;
+		count_wanted(fw, &fresh);
+		want = &fresh;
+	}
+	if (!fw->nft) {
+		if (compiled)
+			fw_ruleset_done(&fresh);
+		if (!fw->in_use) {
+			in_sync(fw);
 			return 0;
 		}
+		return sync_failed(fw, fw->st.err, fw->st.msg, now, ret_next_ms);
+	}
+	kernel = kernel_copy(fw, err, sizeof(err));
+	r = kernel ? fw_diff(want, kernel, &ops, &ds) : -EIO;
+	if (r == 0 && ops.n)
 		r = fw_nft_send(fw->nft, &ops, true, err, sizeof(err), &ct_failed);
-		fw_ops_done(&ops);
-		if (r == 0)
-			break;
-		fw_ruleset_done(&want);
+	n_ops = ops.n;
+	fw_ops_done(&ops);
+	if (compiled) {
+		/* what is wanted now, whether it could be applied or not */
+		fw_ruleset_done(&fw->cur);
+		fw->cur = fresh;
+		fw->stamp = stamp;
+		fw->cur_valid = true;
+	}
+	if (r < 0) {
 		/* whatever the kernel holds now, read it again next time */
-		fw->have_valid = false;
+		sdnd_fw_stale(fw);
 		if (ct_failed && fw->ct != 0) {
 			fw->ct = 0;
 			log_warn("firewall: this kernel has no connection tracking for bridged "
 				 "traffic (load nf_conntrack_bridge); filtering without it: replies "
 				 "need rules of their own");
-			continue;
+			goto again;
 		}
-		fw->st.attempts++;
-		sdnd_objstate_fail(&fw->st, r, err, now);
-		log_err("firewall: %s", err);
-		*ret_next_ms = fw->st.next_retry_ms;
-		return 1;
+		if (r != -EIO)
+			log_err("firewall: %s", err);
+		return sync_failed(fw, r, err, now, ret_next_ms);
 	}
-	if (tries == 2)
-		return 1;
-	if (fw->ct < 0 && fw->in_use)
-		fw->ct = 1;
-	/* the kernel now holds what was wanted */
+	/* the kernel holds cur now; its copy is not needed until someone changes it */
+	fw->synced = true;
+	fw->have_valid = false;
 	fw_ruleset_done(&fw->have);
-	fw->have = want;
+	fw_ruleset_init(&fw->have);
+	in_sync(fw);
+	if (!n_ops)
+		return 0;
 	fw->n_batches++;
 	if (repair)
 		fw->n_repairs++;
 	fw->last = ds;
 	fw->last_batch_us = sdnd_now_us() - t0;
-	fw->st.state = SDND_STATE_IN_SYNC;
-	fw->st.msg[0] = '\0';
-	fw->st.attempts = 0;
 	fw->st.last_applied_ms = now;
 	describe(what, sizeof(what), &ds);
 	if (!rec->quiet)

@@ -18,10 +18,21 @@
 
 struct sdnd_reconciler;
 
+/* What a compiled ruleset was compiled from. */
+struct sdnd_fw_stamp {
+	uint64_t generation;          /* of the configuration */
+	uint64_t atts_rev;            /* of the attachments */
+	int ct;
+};
+
 struct sdnd_fw {
 	struct fw_nft *nft;           /* NULL: nftables cannot be reached (see st.msg) */
-	struct fw_ruleset have;       /* the kernel's copy, as last read or written */
-	bool have_valid;              /* false: read it again before the next diff */
+	struct fw_ruleset cur;        /* the last compiled: what the kernel should hold */
+	struct sdnd_fw_stamp stamp;   /* of cur */
+	bool cur_valid;               /* cur was compiled (stamp says from what) */
+	bool synced;                  /* the kernel holds cur, as far as sdnd knows */
+	struct fw_ruleset have;       /* the kernel's copy as last read, while not synced */
+	bool have_valid;              /* have is current */
 	int ct;                       /* bridge conntrack: -1 not known yet, 0 no, 1 yes */
 	bool in_use;                  /* the last compile wanted any table */
 	struct sdnd_objstate st;      /* in sync, pending or failed (with the reason) */
@@ -38,6 +49,8 @@ void sdnd_fw_free(struct sdnd_fw *fw);
 int sdnd_fw_event_fd(const struct sdnd_fw *fw);
 /* Read nftables events; true when sdnd's tables must be compared with the kernel again. */
 bool sdnd_fw_events(struct sdnd_fw *fw);
+/* Compare sdnd's tables with the kernel's at the next sync (resync, lost events). */
+void sdnd_fw_stale(struct sdnd_fw *fw);
 /*
  * Bring sdnd's tables to what rec's configuration and attachments want. repair: the run is
  * repairing drift (counted). Returns 0 in sync, 1 failed or backing off, -errno. *ret_next_ms:

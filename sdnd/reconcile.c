@@ -707,7 +707,7 @@ int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms)
 		uint64_t batches = rec->fw.n_batches;
 
 		if (resync)
-			rec->fw.have_valid = false;
+			sdnd_fw_stale(&rec->fw);
 		r = sdnd_fw_sync(rec, repair, now, &fw_next);
 		if (r < 0)
 			return r;

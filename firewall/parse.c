@@ -1500,25 +1500,38 @@ static void parse_fw_vnet(struct fwp *f, const struct ynode *k, const struct yno
 	f->fw->vnets[f->fw->n_vnets++] = vn;
 }
 
-static void parse_fw_vnets(struct fwp *f, const struct ynode *v)
+typedef void (*named_fn)(struct fwp *f, const struct ynode *k, const struct ynode *v,
+			 const char *path);
+
+/*
+ * A mapping of named entries (firewall.vnets, attachments): room for all of them in *arr
+ * (elements of elsz bytes), then fn for the first of each name.
+ */
+static void each_named(struct fwp *f, const struct ynode *v, const char *parent, void *arr,
+		       size_t elsz, named_fn fn)
 {
 	_cleanup_free_ size_t *first = NULL;
 	char path[PATH_BUFSZ];
+	void **a = arr;
 	size_t i;
 
-	if (zy_as_map(f->p, v, "firewall.vnets", true) <= 0)
+	if (zy_as_map(f->p, v, parent, true) <= 0)
 		return;
-	first = zy_named_pairs(f->p, v, "firewall.vnets");
-	f->fw->vnets = calloc(v->n / 2 + 1, sizeof(*f->fw->vnets));
-	if (!first || !f->fw->vnets) {
+	first = zy_named_pairs(f->p, v, parent);
+	*a = calloc(v->n / 2 + 1, elsz);
+	if (!first || !*a) {
 		f->p->oom = true;
 		return;
 	}
 	for (i = 0; i < v->n / 2; i++)
 		if (first[i] == i)
-			parse_fw_vnet(f, v->items[2 * i], v->items[2 * i + 1],
-				      zy_path_key(path, "firewall.vnets", v->items[2 * i]->str,
-						  v->items[2 * i]->len));
+			fn(f, v->items[2 * i], v->items[2 * i + 1],
+			   zy_path_key(path, parent, v->items[2 * i]->str, v->items[2 * i]->len));
+}
+
+static void parse_fw_vnets(struct fwp *f, const struct ynode *v)
+{
+	each_named(f, v, "firewall.vnets", &f->fw->vnets, sizeof(*f->fw->vnets), parse_fw_vnet);
 }
 
 /* attachments.IFNAME: {firewall: {...}}; nothing else (attachments are made through the API) */
@@ -1578,23 +1591,7 @@ static void parse_attachment(struct fwp *f, const struct ynode *k, const struct 
 
 static void parse_attachments(struct fwp *f, const struct ynode *v)
 {
-	_cleanup_free_ size_t *first = NULL;
-	char path[PATH_BUFSZ];
-	size_t i;
-
-	if (zy_as_map(f->p, v, "attachments", true) <= 0)
-		return;
-	first = zy_named_pairs(f->p, v, "attachments");
-	f->fw->nics = calloc(v->n / 2 + 1, sizeof(*f->fw->nics));
-	if (!first || !f->fw->nics) {
-		f->p->oom = true;
-		return;
-	}
-	for (i = 0; i < v->n / 2; i++)
-		if (first[i] == i)
-			parse_attachment(f, v->items[2 * i], v->items[2 * i + 1],
-					 zy_path_key(path, "attachments", v->items[2 * i]->str,
-						     v->items[2 * i]->len));
+	each_named(f, v, "attachments", &f->fw->nics, sizeof(*f->fw->nics), parse_attachment);
 }
 
 void zy_fw_parse(struct pctx *p, const struct ynode *fwn, const struct ynode *attachments)

@@ -715,6 +715,10 @@ int sdnd_rec_run(struct sdnd_reconciler *rec, uint64_t *ret_next_ms)
 		if (fw_next && (!next || fw_next < next))
 			next = fw_next;
 		executed += (unsigned int)(rec->fw.n_batches - batches);
+		/* a firewall batch counts as one change (of the configuration, or a repair) */
+		rec->n_actions += rec->fw.n_batches - batches;
+		if (repair)
+			rec->n_repairs += rec->fw.n_batches - batches;
 	}
 	rec->n_reconciles++;
 	rec->last_changes = executed;

@@ -7,8 +7,9 @@
  *               iifname vmap @nic-out        guest -> out-IF (anti-spoofing, out rules, policy)
  *               meta ibrname vmap @vnet-fwd  vnet  -> vnet-V (forward rules, policy)
  *               ether daddr vmap @nic-in-mac unicast to a guest -> in-IF (in rules, policy)
- *   forward     [ct ...] broadcast/multicast, and unicast to a guest whose MAC sdnd does not know:
- *               oifname vmap @nic-in-port / @nic-in-nomac -> inb-IF
+ *   forward     [ct ...] broadcast/multicast: oifname vmap @nic-in-port -> inb-IF; unicast:
+ *               oifname vmap @nic-in-uni -> inu-IF (to another MAC than the guest's: inb-IF),
+ *               or inb-IF for a guest whose MAC sdnd does not know
  *   output      [ct ...] from the host: oifname vmap @nic-in-port -> inb-IF
  * Netfilter allows REJECT in the bridge family only in prerouting and input, which is why the in
  * rules of a guest are evaluated in prerouting, keyed by its MAC; inb-IF is the same chain for
@@ -620,7 +621,7 @@ static void nic(struct cctx *x, const struct fw_nic_input *n, bool mac_taken)
 {
 	const struct fw_nic *fw = n->fw;
 	char name[FW_OBJNAME_MAX], set4[FW_OBJNAME_MAX], set6[FW_OBJNAME_MAX];
-	struct fw_chain *out, *in, *inb;
+	struct fw_chain *out, *in, *inb, *uni;
 	struct fw_nrule *r;
 	uint8_t key[16];
 
@@ -697,12 +698,31 @@ static void nic(struct cctx *x, const struct fw_nic_input *n, bool mac_taken)
 	map_elem(x, "nic-out", key, 16, name);
 	snprintf(name, sizeof(name), "inb-%s", n->ifname);
 	map_elem(x, "nic-in-port", key, 16, name);
-	if (n->has_mac && !mac_taken) {
-		snprintf(name, sizeof(name), "in-%s", n->ifname);
-		map_elem(x, "nic-in-mac", n->mac, 6, name);
-	} else {
-		map_elem(x, "nic-in-nomac", key, 16, name);
+	if (!n->has_mac || mac_taken) {
+		/* unicast to it is filtered in forward only */
+		map_elem(x, "nic-in-uni", key, 16, name);
+		return;
 	}
+	snprintf(name, sizeof(name), "in-%s", n->ifname);
+	map_elem(x, "nic-in-mac", n->mac, 6, name);
+	/*
+	 * Unicast to its MAC was filtered in prerouting; unicast to any other MAC behind the port
+	 * (a guest that changed its address, nested bridges) is filtered in forward.
+	 */
+	uni = chain(x, x->bt, "inu-", n->ifname);
+	if (!uni)
+		return;
+	r = rule(x, uni, FWV_RETURN);
+	if (!r)
+		return;
+	fw_nrule_match(r, FWF_ETHER_DADDR, FWC_EQ, n->mac, NULL, NULL);
+	seal(x, uni, r, NFPROTO_BRIDGE);
+	r = rule(x, uni, FWV_JUMP);
+	if (!r)
+		return;
+	snprintf(r->target, sizeof(r->target), "inb-%s", n->ifname);
+	seal(x, uni, r, NFPROTO_BRIDGE);
+	map_elem(x, "nic-in-uni", key, 16, uni->name);
 }
 
 static void vnet(struct cctx *x, const struct fw_vnet_input *v)
@@ -776,7 +796,7 @@ static void bridge_table(struct cctx *x)
 		const char *name;
 		uint32_t type, len;
 	} maps[] = { { "nic-out", FWK_IFNAME, 16 },    { "nic-in-mac", FWK_ETHER, 6 },
-		     { "nic-in-port", FWK_IFNAME, 16 }, { "nic-in-nomac", FWK_IFNAME, 16 },
+		     { "nic-in-port", FWK_IFNAME, 16 }, { "nic-in-uni", FWK_IFNAME, 16 },
 		     { "vnet-fwd", FWK_IFNAME, 16 } };
 	const struct fw_input *in = x->in;
 	struct fw_chain *pre, *fwd, *out;
@@ -821,7 +841,7 @@ static void bridge_table(struct cctx *x)
 	}
 	if ((r = rule(x, fwd, FWV_NONE))) {
 		m_u8(r, FWF_PKTTYPE, FWC_EQ, PKT_OTHERHOST);
-		m_vmap(r, FWF_OIFNAME, "nic-in-nomac");
+		m_vmap(r, FWF_OIFNAME, "nic-in-uni");
 		seal(x, fwd, r, NFPROTO_BRIDGE);
 	}
 	ct_rules(x, out, false);

@@ -1129,11 +1129,16 @@ bool zy_fw_parse_nic(struct pctx *p, const struct ynode *v, const char *path,
 
 /* ---- the firewall section ----------------------------------------------------------------- */
 
-/* Register the names of one of the sections aliases, ipsets, groups; their entries in first. */
+/*
+ * Register the names of one of the sections aliases, ipsets, groups; their entries in first, and
+ * room for them in the model's array *model (elements of elsz bytes).
+ */
 static bool register_names(struct fwp *f, const struct ynode *v, const char *parent, enum kind k,
-			   struct fwname **ret, size_t *ret_n, size_t **ret_first)
+			   struct fwname **ret, size_t *ret_n, size_t **ret_first, void *model,
+			   size_t elsz)
 {
 	char path[PATH_BUFSZ], sb[SHOW_BUFSZ];
+	void **m = model;
 	size_t i, *first;
 
 	*ret_first = NULL;
@@ -1141,7 +1146,8 @@ static bool register_names(struct fwp *f, const struct ynode *v, const char *par
 		return false;
 	first = zy_named_pairs(f->p, v, parent);
 	*ret = calloc(v->n / 2 + 1, sizeof(**ret));
-	if (!first || !*ret) {
+	*m = calloc(v->n / 2 + 1, elsz);
+	if (!first || !*ret || !*m) {
 		free(first);
 		f->p->oom = true;
 		return false;
@@ -1167,13 +1173,9 @@ static void parse_aliases(struct fwp *f, const struct ynode *v)
 	char path[PATH_BUFSZ];
 	size_t i, j = 0;
 
-	if (!register_names(f, v, "firewall.aliases", K_ALIAS, &f->aliases, &f->n_aliases, &first))
+	if (!register_names(f, v, "firewall.aliases", K_ALIAS, &f->aliases, &f->n_aliases, &first, &f->fw->aliases,
+			    sizeof(*f->fw->aliases)))
 		return;
-	f->fw->aliases = calloc(f->n_aliases + 1, sizeof(*f->fw->aliases));
-	if (!f->fw->aliases) {
-		f->p->oom = true;
-		return;
-	}
 	for (i = 0; i < v->n / 2; i++) {
 		const struct ynode *key = v->items[2 * i], *val = v->items[2 * i + 1];
 		struct fwname *nm;
@@ -1259,13 +1261,9 @@ static void parse_ipsets(struct fwp *f, const struct ynode *v)
 	char path[PATH_BUFSZ];
 	size_t i, j = 0;
 
-	if (!register_names(f, v, "firewall.ipsets", K_IPSET, &f->ipsets, &f->n_ipsets, &first))
+	if (!register_names(f, v, "firewall.ipsets", K_IPSET, &f->ipsets, &f->n_ipsets, &first, &f->fw->ipsets,
+			    sizeof(*f->fw->ipsets)))
 		return;
-	f->fw->ipsets = calloc(f->n_ipsets + 1, sizeof(*f->fw->ipsets));
-	if (!f->fw->ipsets) {
-		f->p->oom = true;
-		return;
-	}
 	for (i = 0; i < v->n / 2; i++) {
 		const struct ynode *key = v->items[2 * i], *val = v->items[2 * i + 1];
 		struct fw_ipset *set = &f->fw->ipsets[f->fw->n_ipsets];
@@ -1313,14 +1311,10 @@ static void parse_groups(struct fwp *f, const struct ynode *v)
 	char path[PATH_BUFSZ];
 	size_t i, j = 0;
 
-	if (!register_names(f, v, "firewall.groups", K_GROUP, &f->groups, &f->n_groups, &first))
+	if (!register_names(f, v, "firewall.groups", K_GROUP, &f->groups, &f->n_groups, &first,
+			    &f->fw->groups, sizeof(*f->fw->groups)))
 		return;
 	/* every valid name first, so that rules can include groups defined later */
-	f->fw->groups = calloc(f->n_groups + 1, sizeof(*f->fw->groups));
-	if (!f->fw->groups) {
-		f->p->oom = true;
-		return;
-	}
 	for (i = 0; i < f->n_groups; i++) {
 		const struct ynode *key = f->groups[i].key;
 

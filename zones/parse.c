@@ -1993,10 +1993,6 @@ static void check_local_peers(struct pctx *p)
 static void parse_root(struct pctx *p, const struct ynode *root)
 {
 	enum { F_VERSION, F_NODE, F_RESYNC, F_ZONES, F_VNETS, F_FIREWALL, F_ATTACHMENTS };
-	/*
-	 * The later sections are not named in the unknown-key message, which the tests of the
-	 * zone schema pin; see the README for them.
-	 */
 	struct field f[] = {
 		[F_VERSION] = { .name = "version" },
 		[F_NODE] = { .name = "node" },

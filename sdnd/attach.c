@@ -349,9 +349,8 @@ struct sdnd_attach *sdnd_attachments_find(const struct sdnd_attachments *s, cons
 int sdnd_attachments_put(struct sdnd_attachments *s, const struct sdnd_attach *a)
 {
 	size_t i = lower_bound(s, a->ifname);
-	int r;
-
 	struct sdnd_attach copy;
+	int r;
 
 	if (i < s->n && !strcmp(s->a[i].ifname, a->ifname)) {
 		if (!sdnd_attach_same(&s->a[i], a)) {

@@ -242,7 +242,6 @@ static int loop(struct daemon *d)
 			case EV_RESYNC:
 				drain(d->t_resync);
 				d->rec.cache.stale = true;
-				sdnd_fw_stale(&d->rec.fw);
 				reconcile(d);
 				break;
 			case EV_RELOAD:

@@ -137,6 +137,14 @@ static void count_wanted(struct sdnd_fw *fw, const struct fw_ruleset *want)
 	}
 }
 
+/* Filter without connection tracking from now on, and say so once. */
+static void no_ct(struct sdnd_fw *fw)
+{
+	fw->ct = 0;
+	log_warn("firewall: this kernel has no connection tracking for bridged traffic (load "
+		 "nf_conntrack_bridge); filtering without it: replies need rules of their own");
+}
+
 /*
  * Can this kernel track connections of bridged traffic? Asked once, with a batch the kernel only
  * checks: a chain with one conntrack rule in bridge sdnd.
@@ -160,11 +168,10 @@ static void probe_ct(struct sdnd_fw *fw)
 	c.r = &r;
 	c.n = 1;
 	fw_nft_send(fw->nft, &ops, false, err, sizeof(err), &ct_failed);
-	fw->ct = ct_failed ? 0 : 1;
-	if (!fw->ct)
-		log_warn("firewall: this kernel has no connection tracking for bridged traffic "
-			 "(load nf_conntrack_bridge); filtering without it: replies need rules of "
-			 "their own");
+	if (ct_failed)
+		no_ct(fw);
+	else
+		fw->ct = 1;
 }
 
 static int compile(struct sdnd_reconciler *rec, struct fw_ruleset *want, char *err, size_t size)
@@ -172,6 +179,9 @@ static int compile(struct sdnd_reconciler *rec, struct fw_ruleset *want, char *e
 	struct inputs x;
 	int r;
 
+	/* what the kernel can do decides the rules: ask it before the first compile */
+	if (rec->fw.ct < 0 && rec->fw.nft)
+		probe_ct(&rec->fw);
 	fw_ruleset_init(want);
 	r = inputs_make(rec, &x);
 	if (r == 0)
@@ -190,8 +200,6 @@ int sdnd_fw_print(struct sdnd_reconciler *rec, FILE *out)
 
 	if (!rec->cfg)
 		return 0;
-	if (rec->fw.ct < 0 && rec->fw.nft)
-		probe_ct(&rec->fw);
 	r = compile(rec, &want, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "firewall: %s\n", err);
@@ -361,10 +369,7 @@ again:
 		/* whatever the kernel holds now, read it again next time */
 		sdnd_fw_stale(fw);
 		if (ct_failed && fw->ct != 0) {
-			fw->ct = 0;
-			log_warn("firewall: this kernel has no connection tracking for bridged "
-				 "traffic (load nf_conntrack_bridge); filtering without it: replies "
-				 "need rules of their own");
+			no_ct(fw);
 			goto again;
 		}
 		if (r != -EIO)

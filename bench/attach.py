@@ -31,7 +31,6 @@ import concurrent.futures
 import ctypes
 import json
 import os
-import signal
 import socket
 import statistics
 import struct
@@ -41,7 +40,7 @@ import tempfile
 import threading
 import time
 
-from benchlib import BenchError, log, pct, run
+from benchlib import BenchError, log, pct, proc_mem, run, run_bench, unix_http
 
 MTU = 1450
 BR = "web"
@@ -294,40 +293,11 @@ class Bench:
             return None
 
     def mem(self):
-        vals = {}
-        with open(f"/proc/{self.daemon.pid}/status") as f:
-            for line in f:
-                k, _, v = line.partition(":")
-                if k in ("VmRSS", "VmHWM"):
-                    vals[k] = int(v.split()[0]) / 1024.0
-        return vals
+        return proc_mem(self.daemon.pid)
 
     def http(self, method, path, body=None, timeout=60):
         """One request on its own connection; (code, body bytes)."""
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(timeout)
-        try:
-            s.connect(self.sock)
-            head = f"{method} {path} HTTP/1.1\r\nHost: sdnd\r\nConnection: close\r\n"
-            data = b""
-            if body is not None:
-                data = body.encode()
-                head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-            s.sendall(head.encode() + b"\r\n" + data)
-            chunks = []
-            while True:
-                d = s.recv(1 << 16)
-                if not d:
-                    break
-                chunks.append(d)
-        finally:
-            s.close()
-        raw = b"".join(chunks)
-        head, _, rest = raw.partition(b"\r\n\r\n")
-        try:
-            return int(head.split()[1]), rest
-        except (IndexError, ValueError):
-            raise BenchError(f"{method} {path}: not an HTTP answer: {raw[:200]!r}")
+        return unix_http(self.sock, method, path, body, timeout=timeout)
 
     def put(self, name, i):
         code, body = self.http("PUT", f"/v1/attachments/{name}",
@@ -556,6 +526,11 @@ class Bench:
         self.phase_b(smon, pmon)
         self.res["overruns"] = smon.overruns + pmon.overruns
 
+    def failed(self):
+        """After a failure: keep the logs."""
+        subprocess.run(["cp", "-r", self.tmp, self.tmp + ".failed"])
+        print(f"(logs kept in {self.tmp}.failed)", file=sys.stderr)
+
     def cleanup(self):
         self.stop_daemon()
         for ns in self.namespaces:
@@ -652,30 +627,7 @@ def main():
             not 1 <= args.clients <= 60 or args.resyncs < 1:
         ap.error("--seq and --many: 1..5000, --clients: 1..60, --resyncs: at least 1")
 
-    b = Bench(args)
-
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    status = 0
-    try:
-        b.bench()
-        b.report(args.header)
-    except BenchError as e:
-        print(f"BENCH FAILED: {e}", flush=True)
-        subprocess.run(["cp", "-r", b.tmp, b.tmp + ".failed"])
-        print(f"(logs kept in {b.tmp}.failed)", file=sys.stderr)
-        status = 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        status = 130
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        b.cleanup()
-    return status
+    return run_bench(Bench(args), args.header)
 
 
 if __name__ == "__main__":

@@ -72,3 +72,34 @@ def proc_cpu(pid):
         fields = f.read().rsplit(")", 1)[1].split()
     tck = os.sysconf("SC_CLK_TCK")
     return int(fields[11]) / tck, int(fields[12]) / tck
+
+
+def run_bench(b, header):
+    """Run b.bench() and b.report(header), Ctrl-C and SIGTERM stopping it cleanly, b.cleanup()
+    in any case. On a BenchError, b.failed() adds what it knows. 0, 1 (a failure, or checks in
+    b.failures) or 130."""
+    import signal
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    status = 0
+    try:
+        b.bench()
+        b.report(header)
+        if getattr(b, "failures", None):
+            status = 1
+    except BenchError as e:
+        print(f"BENCH FAILED: {e}", flush=True)
+        b.failed()
+        status = 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        status = 130
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        b.cleanup()
+    return status

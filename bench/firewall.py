@@ -50,7 +50,7 @@ import tempfile
 import threading
 import time
 
-from benchlib import BenchError, pct, proc_cpu, proc_mem, run, unix_http
+from benchlib import BenchError, pct, proc_cpu, proc_mem, run, run_bench, unix_http
 from benchlib import log as _log
 
 T_START = time.monotonic()
@@ -746,6 +746,11 @@ class Bench:
         for n in self.args.sizes:
             self.size(n)
 
+    def failed(self):
+        """After a failure: the checks that failed before it."""
+        for x in self.failures:
+            print(f"CHECK FAILED: {x}", flush=True)
+
     def cleanup(self):
         for dm in list(self.daemons):
             self.stop_daemon(dm)
@@ -873,32 +878,7 @@ def main():
             args.changes < 2 or args.peer_changes < 1:
         ap.error("--sizes: 2..5000 each, --reps: at least 1, --changes: at least 2")
 
-    b = Bench(args)
-
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    status = 0
-    try:
-        b.bench()
-        b.report(args.header)
-        if b.failures:
-            status = 1
-    except BenchError as e:
-        print(f"BENCH FAILED: {e}", flush=True)
-        for x in b.failures:
-            print(f"CHECK FAILED: {x}", flush=True)
-        status = 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        status = 130
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        b.cleanup()
-    return status
+    return run_bench(Bench(args), args.header)
 
 
 if __name__ == "__main__":

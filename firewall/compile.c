@@ -38,6 +38,24 @@
 #define CT_ESTABLISHED 2u
 #define CT_RELATED 4u
 
+/* The verdict maps, defined first in every compile: their index in the (unsorted) table. */
+enum { MAP_NIC_OUT, MAP_NIC_IN_MAC, MAP_NIC_IN_PORT, MAP_NIC_IN_UNI, MAP_VNET_FWD, _MAP_MAX };
+
+static const struct {
+	const char *name;
+	uint32_t type, len;
+} maps[_MAP_MAX] = {
+	[MAP_NIC_OUT] = { "nic-out", FWK_IFNAME, 16 },
+	[MAP_NIC_IN_MAC] = { "nic-in-mac", FWK_ETHER, 6 },
+	[MAP_NIC_IN_PORT] = { "nic-in-port", FWK_IFNAME, 16 },
+	[MAP_NIC_IN_UNI] = { "nic-in-uni", FWK_IFNAME, 16 },
+	[MAP_VNET_FWD] = { "vnet-fwd", FWK_IFNAME, 16 },
+};
+
+/* The chains and sets of a NIC's part: prefix + ifname. */
+static const char *const nic_chain_prefixes[] = { "out-", "in-", "inb-", "inu-" };
+static const char *const nic_set_prefixes[] = { "ipf4-", "ipf6-" };
+
 struct cctx {
 	const struct fw_input *in;
 	struct fw_table *bt, *it;
@@ -576,19 +594,11 @@ oom:
 	oom(x);
 }
 
-static void map_elem(struct cctx *x, const char *map, const void *key, size_t keylen,
+static void map_elem(struct cctx *x, int map, const void *key, size_t keylen,
 		     const char *chain_name)
 {
-	struct fw_set *s = NULL;
-	struct fw_elem *e;
-	size_t i;
+	struct fw_elem *e = fw_set_add_elem(&x->bt->sets[map]);
 
-	for (i = 0; i < x->bt->n_sets; i++)
-		if (!strcmp(x->bt->sets[i].name, map))
-			s = &x->bt->sets[i];
-	if (!s)
-		return;
-	e = fw_set_add_elem(s);
 	if (!e) {
 		oom(x);
 		return;
@@ -695,16 +705,16 @@ static void nic(struct cctx *x, const struct fw_nic_input *n, bool mac_taken)
 
 	ifname_key(key, n->ifname);
 	snprintf(name, sizeof(name), "out-%s", n->ifname);
-	map_elem(x, "nic-out", key, 16, name);
+	map_elem(x, MAP_NIC_OUT, key, 16, name);
 	snprintf(name, sizeof(name), "inb-%s", n->ifname);
-	map_elem(x, "nic-in-port", key, 16, name);
+	map_elem(x, MAP_NIC_IN_PORT, key, 16, name);
 	if (!n->has_mac || mac_taken) {
 		/* unicast to it is filtered in forward only */
-		map_elem(x, "nic-in-uni", key, 16, name);
+		map_elem(x, MAP_NIC_IN_UNI, key, 16, name);
 		return;
 	}
 	snprintf(name, sizeof(name), "in-%s", n->ifname);
-	map_elem(x, "nic-in-mac", n->mac, 6, name);
+	map_elem(x, MAP_NIC_IN_MAC, n->mac, 6, name);
 	/*
 	 * Unicast to its MAC was filtered in prerouting; unicast to any other MAC behind the port
 	 * (a guest that changed its address, nested bridges) is filtered in forward.
@@ -722,7 +732,7 @@ static void nic(struct cctx *x, const struct fw_nic_input *n, bool mac_taken)
 		return;
 	snprintf(r->target, sizeof(r->target), "inb-%s", n->ifname);
 	seal(x, uni, r, NFPROTO_BRIDGE);
-	map_elem(x, "nic-in-uni", key, 16, uni->name);
+	map_elem(x, MAP_NIC_IN_UNI, key, 16, uni->name);
 }
 
 static void vnet(struct cctx *x, const struct fw_vnet_input *v)
@@ -745,7 +755,7 @@ static void vnet(struct cctx *x, const struct fw_vnet_input *v)
 	emit_rules(x, &s, &v->fw->rules, 0);
 	policy(x, &s, v->fw->policy_forward, v->fw->log_forward);
 	ifname_key(key, v->bridge);
-	map_elem(x, "vnet-fwd", key, 16, c->name);
+	map_elem(x, MAP_VNET_FWD, key, 16, c->name);
 }
 
 static void ipsets(struct cctx *x)
@@ -790,81 +800,73 @@ static bool nic_on(const struct fw_nic_input *n)
 	return n->fw && n->fw->enable;
 }
 
-static void bridge_table(struct cctx *x)
+static bool vnet_on(const struct fw_vnet_input *v)
 {
-	static const struct {
-		const char *name;
-		uint32_t type, len;
-	} maps[] = { { "nic-out", FWK_IFNAME, 16 },    { "nic-in-mac", FWK_ETHER, 6 },
-		     { "nic-in-port", FWK_IFNAME, 16 }, { "nic-in-uni", FWK_IFNAME, 16 },
-		     { "vnet-fwd", FWK_IFNAME, 16 } };
-	const struct fw_input *in = x->in;
-	struct fw_chain *pre, *fwd, *out;
-	struct fw_nrule *r;
-	size_t i, j;
+	return v->fw && v->fw->enable;
+}
 
-	x->bt->present = true;
+/* The maps, first in the table (see enum above). */
+static void define_maps(struct cctx *x)
+{
+	size_t i;
+
 	for (i = 0; i < ARRAY_SIZE(maps); i++)
 		if (!fw_table_add_set(x->bt, maps[i].name, maps[i].type, maps[i].len, false, true))
 			return (void)oom(x);
+}
+
+/* The bridge table's shared part: base chains, ipsets, vnets. */
+static void bridge_shared(struct cctx *x)
+{
+	const struct fw_input *in = x->in;
+	struct fw_chain *pre, *fwd, *out;
+	struct fw_nrule *r;
+	size_t i, first = x->bt->n_chains;
 
 	if (!base_chain(x, x->bt, "prerouting", NF_BR_PRE_ROUTING, 0, false) ||
 	    !base_chain(x, x->bt, "forward", NF_BR_FORWARD, 0, false) ||
 	    !base_chain(x, x->bt, "output", NF_BR_LOCAL_OUT, 0, false))
 		return;
-	/* the first three chains; no other chain is added before their rules are */
-	pre = &x->bt->chains[0];
-	fwd = &x->bt->chains[1];
-	out = &x->bt->chains[2];
+	/* no other chain is added before their rules are */
+	pre = &x->bt->chains[first];
+	fwd = &x->bt->chains[first + 1];
+	out = &x->bt->chains[first + 2];
 	ct_rules(x, pre, true);
 	if ((r = rule(x, pre, FWV_NONE))) {
-		m_vmap(r, FWF_IIFNAME, "nic-out");
+		m_vmap(r, FWF_IIFNAME, maps[MAP_NIC_OUT].name);
 		seal(x, pre, r, NFPROTO_BRIDGE);
 	}
 	/* meta ibrname needs nft_meta_bridge: only where a vnet has rules */
 	for (i = 0; i < in->n_vnets; i++)
-		if (in->vnets[i].fw && in->vnets[i].fw->enable)
+		if (vnet_on(&in->vnets[i]))
 			break;
 	if (i < in->n_vnets && (r = rule(x, pre, FWV_NONE))) {
-		m_vmap(r, FWF_IBRNAME, "vnet-fwd");
+		m_vmap(r, FWF_IBRNAME, maps[MAP_VNET_FWD].name);
 		seal(x, pre, r, NFPROTO_BRIDGE);
 	}
 	if ((r = rule(x, pre, FWV_NONE))) {
-		m_vmap(r, FWF_ETHER_DADDR, "nic-in-mac");
+		m_vmap(r, FWF_ETHER_DADDR, maps[MAP_NIC_IN_MAC].name);
 		seal(x, pre, r, NFPROTO_BRIDGE);
 	}
 	ct_rules(x, fwd, true);
 	if ((r = rule(x, fwd, FWV_NONE))) {
 		m_u8(r, FWF_PKTTYPE, FWC_NEQ, PKT_OTHERHOST);
-		m_vmap(r, FWF_OIFNAME, "nic-in-port");
+		m_vmap(r, FWF_OIFNAME, maps[MAP_NIC_IN_PORT].name);
 		seal(x, fwd, r, NFPROTO_BRIDGE);
 	}
 	if ((r = rule(x, fwd, FWV_NONE))) {
 		m_u8(r, FWF_PKTTYPE, FWC_EQ, PKT_OTHERHOST);
-		m_vmap(r, FWF_OIFNAME, "nic-in-uni");
+		m_vmap(r, FWF_OIFNAME, maps[MAP_NIC_IN_UNI].name);
 		seal(x, fwd, r, NFPROTO_BRIDGE);
 	}
 	ct_rules(x, out, false);
 	if ((r = rule(x, out, FWV_NONE))) {
-		m_vmap(r, FWF_OIFNAME, "nic-in-port");
+		m_vmap(r, FWF_OIFNAME, maps[MAP_NIC_IN_PORT].name);
 		seal(x, out, r, NFPROTO_BRIDGE);
 	}
 	ipsets(x);
-	for (i = 0; i < in->n_nics && !x->r; i++) {
-		bool taken = false;
-
-		if (!nic_on(&in->nics[i]))
-			continue;
-		/* two NICs with one MAC: the first keeps the fast path, the others are filtered
-		 * by port */
-		for (j = 0; j < i && in->nics[i].has_mac; j++)
-			if (nic_on(&in->nics[j]) && in->nics[j].has_mac &&
-			    !memcmp(in->nics[j].mac, in->nics[i].mac, 6))
-				taken = true;
-		nic(x, &in->nics[i], taken);
-	}
 	for (i = 0; i < in->n_vnets && !x->r; i++)
-		if (in->vnets[i].fw && in->vnets[i].fw->enable)
+		if (vnet_on(&in->vnets[i]))
 			vnet(x, &in->vnets[i]);
 }
 
@@ -910,21 +912,73 @@ static void inet_table(struct cctx *x)
 	}
 }
 
-int fw_compile(const struct fw_input *in, struct fw_ruleset *ret, char *err, size_t err_size)
+bool fw_input_bridge(const struct fw_input *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->n_nics; i++)
+		if (nic_on(&in->nics[i]))
+			return true;
+	for (i = 0; i < in->n_vnets; i++)
+		if (vnet_on(&in->vnets[i]))
+			return true;
+	return false;
+}
+
+static const struct fw_input *mac_sort_in;
+
+static int mac_qcmp(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = memcmp(mac_sort_in->nics[i].mac, mac_sort_in->nics[j].mac, 6);
+
+	return c ? c : (i > j) - (i < j);
+}
+
+int fw_input_macs_taken(const struct fw_input *in, bool *ret)
+{
+	_cleanup_free_ size_t *v = NULL;
+	size_t i, n = 0;
+
+	memset(ret, 0, in->n_nics * sizeof(*ret));
+	v = malloc((in->n_nics + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < in->n_nics; i++)
+		if (nic_on(&in->nics[i]) && in->nics[i].has_mac)
+			v[n++] = i;
+	mac_sort_in = in;
+	qsort(v, n, sizeof(*v), mac_qcmp);
+	for (i = 1; i < n; i++)
+		ret[v[i]] = !memcmp(in->nics[v[i]].mac, in->nics[v[i - 1]].mac, 6);
+	return 0;
+}
+
+int fw_compile_parts(const struct fw_input *in, bool shared, const bool *nics,
+		     struct fw_ruleset *ret, char *err, size_t err_size)
 {
 	struct cctx x = { .in = in, .bt = &ret->t[FW_T_BRIDGE], .it = &ret->t[FW_T_INET],
 			  .err = err, .err_size = err_size };
-	bool bridge = false;
+	_cleanup_free_ bool *taken = NULL;
 	size_t i;
 
 	err[0] = 0;
-	for (i = 0; i < in->n_nics; i++)
-		bridge |= nic_on(&in->nics[i]);
-	for (i = 0; i < in->n_vnets; i++)
-		bridge |= in->vnets[i].fw && in->vnets[i].fw->enable;
-	if (bridge)
-		bridge_table(&x);
-	if (!x.r)
+	taken = malloc(in->n_nics + 1);
+	if (!taken || fw_input_macs_taken(in, taken) < 0) {
+		fw_ruleset_done(ret);
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	if (fw_input_bridge(in)) {
+		x.bt->present = true;
+		define_maps(&x);
+		if (shared && !x.r)
+			bridge_shared(&x);
+		for (i = 0; i < in->n_nics && !x.r; i++)
+			if (nic_on(&in->nics[i]) && (!nics || nics[i]))
+				nic(&x, &in->nics[i], taken[i]);
+	}
+	if (shared && !x.r)
 		inet_table(&x);
 	if (x.r) {
 		fw_ruleset_done(ret);
@@ -932,4 +986,22 @@ int fw_compile(const struct fw_input *in, struct fw_ruleset *ret, char *err, siz
 	}
 	fw_ruleset_sort(ret);
 	return 0;
+}
+
+int fw_compile(const struct fw_input *in, struct fw_ruleset *ret, char *err, size_t err_size)
+{
+	return fw_compile_parts(in, true, NULL, ret, err, err_size);
+}
+
+const char *fw_part_of(const char *name, bool set)
+{
+	const char *const *p = set ? nic_set_prefixes : nic_chain_prefixes;
+	size_t n = set ? ARRAY_SIZE(nic_set_prefixes) : ARRAY_SIZE(nic_chain_prefixes), i, len;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(p[i]);
+		if (!strncmp(name, p[i], len))
+			return name + len;
+	}
+	return NULL;
 }

@@ -17,6 +17,7 @@ struct fw_nic_input {
 	bool has_mac;
 	uint8_t mac[6];
 	const struct fw_nic *fw;       /* NULL (or not enabled): no firewall on it */
+	uint64_t key;                  /* changes whenever the above do (0: unknown); see fw_build */
 };
 
 /* A vnet on this node. */
@@ -42,5 +43,26 @@ struct fw_input {
  * left out (present false). 0, -ENOMEM, or -E2BIG/-ENOENT with the reason in err.
  */
 int fw_compile(const struct fw_input *in, struct fw_ruleset *ret, char *err, size_t err_size);
+
+/*
+ * The ruleset is made of parts. Each NIC with a firewall has one: its chains (out-, in-, inb-,
+ * inu- and its name), its sets (ipf4-, ipf6-) and its elements of the verdict maps (those that
+ * jump to its chains). The shared part is the rest: base chains, ipsets, vnet chains and their
+ * map elements, and the inet table. The maps themselves are defined in every part.
+ *
+ * fw_compile_parts() compiles the shared part (when shared) and the parts of the NICs i with
+ * nics[i] (NULL: all) into ret, as fw_compile() does.
+ */
+int fw_compile_parts(const struct fw_input *in, bool shared, const bool *nics,
+		     struct fw_ruleset *ret, char *err, size_t err_size);
+/* The NIC whose part a chain (set false) or set (true) of this name is in; NULL: shared. */
+const char *fw_part_of(const char *name, bool set);
+/* Does in need the bridge table at all? */
+bool fw_input_bridge(const struct fw_input *in);
+/*
+ * For each NIC, whether an earlier NIC with a firewall has its MAC (ret: in->n_nics entries);
+ * such a NIC is filtered by port only. 0 or -ENOMEM.
+ */
+int fw_input_macs_taken(const struct fw_input *in, bool *ret);
 
 #endif

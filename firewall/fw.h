@@ -179,6 +179,14 @@ void fw_config_done(struct fw_config *c);
 int fw_nic_copy(struct fw_nic *ret, const struct fw_nic *src);
 /* Do two NIC firewalls ask for the same thing? */
 bool fw_nic_equal(const struct fw_nic *a, const struct fw_nic *b);
+/*
+ * Digests, continuing from h (SDND_FNV64_INIT to start): equal for models that ask for the same
+ * thing (as fw_nic_equal() sees it), different otherwise but for a 2^-64 chance.
+ */
+uint64_t fw_rules_hash(uint64_t h, const struct fw_rules *rules);
+uint64_t fw_nic_hash(uint64_t h, const struct fw_nic *n);
+/* Every security group of c, names and rules. */
+uint64_t fw_groups_hash(uint64_t h, const struct fw_config *c);
 
 /* Macros: what a macro name stands for. */
 struct fw_macro_entry {

@@ -6,6 +6,7 @@
 #include "firewall/fw.h"
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,4 +360,78 @@ bool fw_nic_equal(const struct fw_nic *a, const struct fw_nic *b)
 		if (!rule_equal(&a->rules.v[i], &b->rules.v[i]))
 			return false;
 	return true;
+}
+
+/* ---- digests ------------------------------------------------------------------------------ */
+
+#define HASH_VAL(h, v) sdnd_fnv64(h, &(v), sizeof(v))
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	return sdnd_fnv64(h, s, strlen(s) + 1);
+}
+
+static uint64_t hash_ranges(uint64_t h, const struct fw_iprange *r, size_t n)
+{
+	size_t i;
+
+	h = HASH_VAL(h, n);
+	for (i = 0; i < n; i++) {
+		size_t len = r[i].lo.family == AF_INET6 ? 16 : 4;
+
+		h = HASH_VAL(h, r[i].lo.family);
+		h = sdnd_fnv64(h, r[i].lo.addr, len);
+		h = sdnd_fnv64(h, r[i].hi.addr, len);
+	}
+	return h;
+}
+
+static uint64_t hash_ports(uint64_t h, const struct fw_portrange *p, size_t n)
+{
+	h = HASH_VAL(h, n);
+	return n ? sdnd_fnv64(h, p, n * sizeof(*p)) : h;
+}
+
+static uint64_t hash_addr(uint64_t h, const struct fw_addr *a)
+{
+	return hash_ranges(hash_str(h, a->ipset), a->r, a->n);
+}
+
+uint64_t fw_rules_hash(uint64_t h, const struct fw_rules *rules)
+{
+	size_t i;
+
+	h = HASH_VAL(h, rules->n);
+	for (i = 0; i < rules->n; i++) {
+		const struct fw_rule *r = &rules->v[i];
+		const int v[] = { r->dir, r->action, r->enable, r->proto, r->icmp_type, r->log };
+
+		/* as rule_equal(): where it was written does not count */
+		h = sdnd_fnv64(h, v, sizeof(v));
+		h = hash_str(hash_str(hash_str(hash_str(h, r->group), r->macro), r->iface),
+			     r->comment);
+		h = hash_addr(hash_addr(h, &r->source), &r->dest);
+		h = hash_ports(hash_ports(h, r->sport, r->n_sport), r->dport, r->n_dport);
+	}
+	return h;
+}
+
+uint64_t fw_nic_hash(uint64_t h, const struct fw_nic *n)
+{
+	const int v[] = { n->enable,	  n->policy_in, n->policy_out, n->log_in, n->log_out,
+			  n->macfilter,	  n->has_ipfilter, n->dhcp,     n->ndp,	   n->radv };
+
+	h = sdnd_fnv64(h, v, sizeof(v));
+	h = hash_ranges(h, n->ipfilter, n->n_ipfilter);
+	return fw_rules_hash(h, &n->rules);
+}
+
+uint64_t fw_groups_hash(uint64_t h, const struct fw_config *c)
+{
+	size_t i;
+
+	h = HASH_VAL(h, c->n_groups);
+	for (i = 0; i < c->n_groups; i++)
+		h = fw_rules_hash(hash_str(h, c->groups[i].name), &c->groups[i].rules);
+	return h;
 }

@@ -238,43 +238,28 @@ bool fw_nrule_match(struct fw_nrule *r, enum fw_field f, enum fw_cmp c, const vo
 
 /* ---- tags --------------------------------------------------------------------------------- */
 
-static uint64_t fnv64(uint64_t h, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len--) {
-		h ^= *p++;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-/*
- * The tag hashes what the rule does (not its text, which would cost more to make): chain,
- * family, each match's used bytes, the verdict, the log and the comment.
- */
 void fw_nrule_seal(struct fw_nrule *r, const char *chain, int family)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = SDND_FNV64_INIT;
 	uint8_t hdr[4] = { (uint8_t)family, r->n_m, r->verdict, (uint8_t)r->log_level };
 	size_t i;
 
-	h = fnv64(h, chain, strlen(chain) + 1);
-	h = fnv64(h, hdr, sizeof(hdr));
+	h = sdnd_fnv64(h, chain, strlen(chain) + 1);
+	h = sdnd_fnv64(h, hdr, sizeof(hdr));
 	for (i = 0; i < r->n_m; i++) {
 		const struct fw_match *m = &r->m[i];
 		size_t len = fw_field_len(m->field);
 
-		h = fnv64(h, &m->field, 2);
-		h = fnv64(h, m->lo, len);
+		h = sdnd_fnv64(h, &m->field, 2);
+		h = sdnd_fnv64(h, m->lo, len);
 		if (m->cmp == FWC_RANGE)
-			h = fnv64(h, m->hi, len);
+			h = sdnd_fnv64(h, m->hi, len);
 		if (m->set[0])
-			h = fnv64(h, m->set, strlen(m->set) + 1);
+			h = sdnd_fnv64(h, m->set, strlen(m->set) + 1);
 	}
-	h = fnv64(h, r->target, strlen(r->target) + 1);
-	h = fnv64(h, r->log_prefix, strlen(r->log_prefix) + 1);
-	h = fnv64(h, r->comment, strlen(r->comment) + 1);
+	h = sdnd_fnv64(h, r->target, strlen(r->target) + 1);
+	h = sdnd_fnv64(h, r->log_prefix, strlen(r->log_prefix) + 1);
+	h = sdnd_fnv64(h, r->comment, strlen(r->comment) + 1);
 	r->tag = h ? h : 1;
 }
 

@@ -360,7 +360,7 @@ int sdnd_attachments_put(struct sdnd_attachments *s, const struct sdnd_attach *a
 			sdnd_attach_done(&s->a[i]);
 			s->a[i] = copy;
 			s->a[i].state = SDND_ATTACH_PENDING;
-			s->rev++;
+			s->a[i].rev = ++s->rev;
 		}
 		return 0;
 	}
@@ -373,8 +373,8 @@ int sdnd_attachments_put(struct sdnd_attachments *s, const struct sdnd_attach *a
 	memmove(&s->a[i + 1], &s->a[i], (s->n - i) * sizeof(*s->a));
 	s->a[i] = copy;
 	s->a[i].state = SDND_ATTACH_PENDING;
+	s->a[i].rev = ++s->rev;
 	s->n++;
-	s->rev++;
 	/* attached again before it was unplugged: nothing to unplug */
 	sdnd_attachments_unplug_done(s, a->ifname);
 	return 0;

@@ -46,6 +46,7 @@ struct sdnd_attach {
 	struct fw_nic *fw;                   /* its firewall; NULL: the configuration's
 					      * `attachments:` entry for ifname, if any */
 	/* runtime, not persisted */
+	uint64_t rev;                        /* the attachments' rev when it last changed */
 	bool has_stale_mac;                  /* learning was turned back on: the static entry */
 	uint8_t stale_mac[6];                /* sdnd made for this MAC goes */
 	enum sdnd_attach_state state;        /* as shown; see sdnd_rec_run() */

@@ -17,7 +17,7 @@ void sdnd_fw_init(struct sdnd_fw *fw)
 
 	memset(fw, 0, sizeof(*fw));
 	fw_ruleset_init(&fw->have);
-	fw_ruleset_init(&fw->cur);
+	fw_build_init(&fw->build);
 	fw->ct = -1;
 	r = fw_nft_open(&fw->nft);
 	if (r < 0) {
@@ -31,7 +31,7 @@ void sdnd_fw_init(struct sdnd_fw *fw)
 void sdnd_fw_free(struct sdnd_fw *fw)
 {
 	fw_nft_close(fw->nft);
-	fw_ruleset_done(&fw->cur);
+	fw_build_done(&fw->build);
 	fw_ruleset_done(&fw->have);
 	memset(fw, 0, sizeof(*fw));
 }
@@ -110,6 +110,7 @@ static int inputs_make(struct sdnd_reconciler *rec, struct inputs *x)
 		ni->has_mac = a->has_mac;
 		memcpy(ni->mac, a->mac, 6);
 		ni->fw = a->fw ? a->fw : fw_config_nic(&cfg->fw, a->ifname);
+		ni->key = a->rev;
 	}
 	x->in.cfg = &cfg->fw;
 	x->in.nics = x->nics;
@@ -278,16 +279,11 @@ static void in_sync(struct sdnd_fw *fw)
 	fw->st.attempts = 0;
 }
 
-/*
- * The kernel's copy to compare want with: cur when the kernel holds it, else the tables as read
- * now. NULL on error (in err).
- */
+/* The kernel's copy of sdnd's tables as read now (or still current). NULL on error (in err). */
 static const struct fw_ruleset *kernel_copy(struct sdnd_fw *fw, char *err, size_t size)
 {
 	int r;
 
-	if (fw->synced && fw->cur_valid)
-		return &fw->cur;
 	if (!fw->have_valid) {
 		fw_ruleset_done(&fw->have);
 		fw_ruleset_init(&fw->have);
@@ -302,19 +298,38 @@ static const struct fw_ruleset *kernel_copy(struct sdnd_fw *fw, char *err, size_
 	return &fw->have;
 }
 
+/*
+ * What the configuration and the attachments want now, compiled where they changed since the
+ * last time. shared: more than attachments changed.
+ */
+static int update(struct sdnd_reconciler *rec, bool shared, struct fw_delta *d, char *err,
+		  size_t size)
+{
+	struct inputs x;
+	int r;
+
+	r = inputs_make(rec, &x);
+	if (r == 0)
+		r = fw_build_update(&rec->fw.build, &x.in, shared, d, err, size);
+	else
+		snprintf(err, size, "%s", strerror(-r));
+	inputs_done(&x);
+	return r;
+}
+
 int sdnd_fw_sync(struct sdnd_reconciler *rec, bool repair, uint64_t now, uint64_t *ret_next_ms)
 {
 	struct sdnd_fw *fw = &rec->fw;
 	struct sdnd_fw_stamp stamp;
 	struct fw_diff_stats ds;
-	struct fw_ruleset fresh;
-	const struct fw_ruleset *want, *kernel;
+	struct fw_delta d;
+	const struct fw_ruleset *kernel;
 	struct fw_ops ops = { 0 };
 	char err[SNL_EXTACK_MAX + 64], what[160];
 	uint64_t t0 = sdnd_now_us();
-	bool ct_failed = false, compiled;
+	bool ct_failed = false, changed, shared;
 	size_t n_ops;
-	int r;
+	int r = 0;
 
 	*ret_next_ms = 0;
 	if (!rec->cfg)
@@ -327,44 +342,57 @@ int sdnd_fw_sync(struct sdnd_reconciler *rec, bool repair, uint64_t now, uint64_
 		probe_ct(fw);
 again:
 	stamp = (struct sdnd_fw_stamp){ rec->generation, rec->atts.rev, fw->ct };
-	compiled = !fw->cur_valid || memcmp(&stamp, &fw->stamp, sizeof(stamp)) != 0;
+	shared = !fw->build.valid || stamp.generation != fw->stamp.generation ||
+		 stamp.ct != fw->stamp.ct;
+	changed = shared || stamp.atts_rev != fw->stamp.atts_rev;
 	/* nothing changed here nor in the kernel: nothing to compile, compare or send */
-	if (!compiled && fw->synced) {
+	if (!changed && fw->synced) {
 		in_sync(fw);
 		return 0;
 	}
-	want = &fw->cur;
-	if (compiled) {
-		r = compile(rec, &fresh, err, sizeof(err));
+	memset(&d, 0, sizeof(d));
+	if (changed) {
+		r = update(rec, shared, &d, err, sizeof(err));
 		if (r < 0) {
 			log_err("firewall: %s; the running firewall stays as it is", err);
 			return sync_failed(fw, r, err, now, ret_next_ms);
 		}
-		count_wanted(fw, &fresh);
-		want = &fresh;
+	}
+	if (fw->synced && fw->nft) {
+		/* the kernel holds build.rs: what changes in it is all that changes there */
+		r = fw_diff(&d.new, d.full ? &fw->build.rs : &d.old, &ops, &ds);
+		if (r == 0 && ops.n)
+			r = fw_nft_send(fw->nft, &ops, true, err, sizeof(err), &ct_failed);
+	}
+	/* what is wanted now, whether it could be applied or not */
+	if (changed) {
+		fw_build_commit(&fw->build, &d);
+		fw_delta_done(&d);
+		fw->stamp = stamp;
+		count_wanted(fw, &fw->build.rs);
+		if (!fw->build.valid) {
+			snprintf(err, sizeof(err), "out of memory");
+			sdnd_fw_stale(fw);
+			fw_ops_done(&ops);
+			return sync_failed(fw, -ENOMEM, err, now, ret_next_ms);
+		}
 	}
 	if (!fw->nft) {
-		if (compiled)
-			fw_ruleset_done(&fresh);
 		if (!fw->in_use) {
 			in_sync(fw);
 			return 0;
 		}
 		return sync_failed(fw, fw->st.err, fw->st.msg, now, ret_next_ms);
 	}
-	kernel = kernel_copy(fw, err, sizeof(err));
-	r = kernel ? fw_diff(want, kernel, &ops, &ds) : -EIO;
-	if (r == 0 && ops.n)
-		r = fw_nft_send(fw->nft, &ops, true, err, sizeof(err), &ct_failed);
+	if (!fw->synced) {
+		/* someone else may have changed the tables: compare all with what they hold */
+		kernel = kernel_copy(fw, err, sizeof(err));
+		r = kernel ? fw_diff(&fw->build.rs, kernel, &ops, &ds) : -EIO;
+		if (r == 0 && ops.n)
+			r = fw_nft_send(fw->nft, &ops, true, err, sizeof(err), &ct_failed);
+	}
 	n_ops = ops.n;
 	fw_ops_done(&ops);
-	if (compiled) {
-		/* what is wanted now, whether it could be applied or not */
-		fw_ruleset_done(&fw->cur);
-		fw->cur = fresh;
-		fw->stamp = stamp;
-		fw->cur_valid = true;
-	}
 	if (r < 0) {
 		/* whatever the kernel holds now, read it again next time */
 		sdnd_fw_stale(fw);
@@ -376,7 +404,7 @@ again:
 			log_err("firewall: %s", err);
 		return sync_failed(fw, r, err, now, ret_next_ms);
 	}
-	/* the kernel holds cur now; its copy is not needed until someone changes it */
+	/* the kernel holds build.rs now; its copy is not needed until someone changes it */
 	fw->synced = true;
 	fw->have_valid = false;
 	fw_ruleset_done(&fw->have);

@@ -12,13 +12,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "firewall/build.h"
 #include "firewall/nft.h"
 #include "firewall/ruleset.h"
 #include "sdnd/objstate.h"
 
 struct sdnd_reconciler;
 
-/* What a compiled ruleset was compiled from. */
+/* What the wanted ruleset was compiled from. */
 struct sdnd_fw_stamp {
 	uint64_t generation;          /* of the configuration */
 	uint64_t atts_rev;            /* of the attachments */
@@ -27,10 +28,9 @@ struct sdnd_fw_stamp {
 
 struct sdnd_fw {
 	struct fw_nft *nft;           /* NULL: nftables cannot be reached (see st.msg) */
-	struct fw_ruleset cur;        /* the last compiled: what the kernel should hold */
-	struct sdnd_fw_stamp stamp;   /* of cur */
-	bool cur_valid;               /* cur was compiled (stamp says from what) */
-	bool synced;                  /* the kernel holds cur, as far as sdnd knows */
+	struct fw_build build;        /* build.rs: what the kernel should hold */
+	struct sdnd_fw_stamp stamp;   /* of build (when build.valid) */
+	bool synced;                  /* the kernel holds build.rs, as far as sdnd knows */
 	struct fw_ruleset have;       /* the kernel's copy as last read, while not synced */
 	bool have_valid;              /* have is current */
 	int ct;                       /* bridge conntrack: -1 not known yet, 0 no, 1 yes */

@@ -97,6 +97,20 @@ static inline uint32_t sdnd_hash_str(const char *s)
 	return sdnd_hash(s, strlen(s));
 }
 
+#define SDND_FNV64_INIT 0xcbf29ce484222325ull
+
+/* 64-bit FNV-1a of a byte string, continuing from h (SDND_FNV64_INIT to start). */
+static inline uint64_t sdnd_fnv64(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len--) {
+		h ^= *p++;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
 /* Copy a NUL-terminated string into a fixed buffer; true when it fitted. */
 static inline bool sdnd_strlcpy(char *dst, const char *src, size_t size)
 {

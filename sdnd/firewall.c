@@ -326,7 +326,7 @@ int sdnd_fw_sync(struct sdnd_reconciler *rec, bool repair, uint64_t now, uint64_
 	const struct fw_ruleset *kernel;
 	struct fw_ops ops = { 0 };
 	char err[SNL_EXTACK_MAX + 64], what[160];
-	uint64_t t0 = sdnd_now_us();
+	uint64_t t0 = sdnd_now_us(), t_kernel = 0, t;
 	bool ct_failed = false, changed, shared;
 	size_t n_ops;
 	int r = 0;
@@ -361,8 +361,11 @@ again:
 	if (fw->synced && fw->nft) {
 		/* the kernel holds build.rs: what changes in it is all that changes there */
 		r = fw_diff(&d.new, d.full ? &fw->build.rs : &d.old, &ops, &ds);
-		if (r == 0 && ops.n)
+		if (r == 0 && ops.n) {
+			t = sdnd_now_us();
 			r = fw_nft_send(fw->nft, &ops, true, err, sizeof(err), &ct_failed);
+			t_kernel += sdnd_now_us() - t;
+		}
 	}
 	/* what is wanted now, whether it could be applied or not */
 	if (changed) {
@@ -388,8 +391,11 @@ again:
 		/* someone else may have changed the tables: compare all with what they hold */
 		kernel = kernel_copy(fw, err, sizeof(err));
 		r = kernel ? fw_diff(&fw->build.rs, kernel, &ops, &ds) : -EIO;
-		if (r == 0 && ops.n)
+		if (r == 0 && ops.n) {
+			t = sdnd_now_us();
 			r = fw_nft_send(fw->nft, &ops, true, err, sizeof(err), &ct_failed);
+			t_kernel += sdnd_now_us() - t;
+		}
 	}
 	n_ops = ops.n;
 	fw_ops_done(&ops);
@@ -417,11 +423,13 @@ again:
 		fw->n_repairs++;
 	fw->last = ds;
 	fw->last_batch_us = sdnd_now_us() - t0;
+	fw->last_kernel_us = t_kernel;
 	fw->st.last_applied_ms = now;
 	describe(what, sizeof(what), &ds);
 	if (!rec->quiet)
-		log_info("%sfirewall: %s changed in one batch (%llu us)", repair ? "repair: " : "",
-			 what, (unsigned long long)fw->last_batch_us);
+		log_info("%sfirewall: %s changed in one batch (%llu us, of which the kernel %llu us)",
+			 repair ? "repair: " : "", what, (unsigned long long)fw->last_batch_us,
+			 (unsigned long long)t_kernel);
 	return 0;
 }
 
@@ -441,5 +449,7 @@ struct json_object *sdnd_fw_status_json(const struct sdnd_fw *fw)
 	json_object_object_add(j, "batches", json_object_new_int64((int64_t)fw->n_batches));
 	json_object_object_add(j, "repairs", json_object_new_int64((int64_t)fw->n_repairs));
 	json_object_object_add(j, "last_batch_us", json_object_new_int64((int64_t)fw->last_batch_us));
+	json_object_object_add(j, "last_kernel_us",
+			       json_object_new_int64((int64_t)fw->last_kernel_us));
 	return j;
 }

@@ -39,6 +39,7 @@ struct sdnd_fw {
 	struct fw_diff_stats last;    /* what the last batch changed */
 	uint64_t n_batches, n_repairs, n_dumps;
 	uint64_t last_batch_us;       /* the last batch: compile, diff, send, acks */
+	uint64_t last_kernel_us;      /* of which sending it until the kernel's acks */
 	size_t n_chains, n_rules, n_sets, n_elems; /* wanted, for status and metrics */
 };
 

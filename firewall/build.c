@@ -274,41 +274,6 @@ fail:
 
 /* ---- commit ------------------------------------------------------------------------------ */
 
-/* t's chains out of scope s and add's chains, by name; add's move (add is left empty). */
-static int splice_chains(struct fw_table *t, const struct scope *s, struct fw_table *add)
-{
-	size_t n = 0, i = 0, j = 0, cap = t->n_chains + add->n_chains + 1;
-	struct fw_chain *v = calloc(cap, sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	while (i < t->n_chains || j < add->n_chains) {
-		struct fw_chain *a = i < t->n_chains ? &t->chains[i] : NULL;
-		struct fw_chain *c = j < add->n_chains ? &add->chains[j] : NULL;
-		int cmp = !a ? 1 : !c ? -1 : strcmp(a->name, c->name);
-
-		if (a && (cmp == 0 || chain_in(s, a->name))) {
-			/* gone, or replaced by add's */
-			free(a->r);
-			i++;
-		} else if (cmp < 0) {
-			v[n++] = *a;
-			i++;
-		} else {
-			v[n++] = *c;
-			j++;
-		}
-	}
-	free(t->chains);
-	t->chains = v;
-	t->n_chains = n;
-	t->cap_chains = cap;
-	free(add->chains);
-	add->chains = NULL;
-	add->n_chains = add->cap_chains = 0;
-	return 0;
-}
-
 /* A map's elements: t's out of scope s and add's, by key (add's emptied). */
 static int splice_elems(struct fw_set *t, const struct scope *s, struct fw_set *add)
 {
@@ -340,45 +305,100 @@ static int splice_elems(struct fw_set *t, const struct scope *s, struct fw_set *
 	return 0;
 }
 
-static int splice_sets(struct fw_table *t, const struct scope *s, struct fw_table *add)
+/* How splice() treats chains or sets. */
+struct kind {
+	size_t size;                                            /* of one */
+	bool (*gone)(const struct scope *s, const void *o);     /* out of rs */
+	void (*drop)(void *o);                                  /* free what it holds */
+	/* one of rs and one of the delta with one name: merge c into a (0), or -1: replace a */
+	int (*join)(void *a, void *c, const struct scope *s);
+};
+
+static bool chain_gone(const struct scope *s, const void *o)
 {
-	size_t n = 0, i = 0, j = 0, cap = t->n_sets + add->n_sets + 1;
-	struct fw_set *v = calloc(cap, sizeof(*v));
-	int r = 0;
+	return chain_in(s, ((const struct fw_chain *)o)->name);
+}
+
+static void chain_drop(void *o)
+{
+	free(((struct fw_chain *)o)->r);
+}
+
+static int chain_join(void *a, void *c, const struct scope *s)
+{
+	(void)a, (void)c, (void)s;
+	return -1;
+}
+
+static bool set_gone(const struct scope *s, const void *o)
+{
+	return set_in(s, o);
+}
+
+static void set_drop(void *o)
+{
+	free(((struct fw_set *)o)->e);
+}
+
+/* A map stays; its elements change. */
+static int set_join(void *a, void *c, const struct scope *s)
+{
+	struct fw_set *as = a, *cs = c;
+	int r;
+
+	if (!as->map || !cs->map)
+		return -1;
+	r = splice_elems(as, s, cs);
+	free(cs->e);
+	return r < 0 ? -ENOMEM : 0;
+}
+
+static const struct kind chains_kind = { sizeof(struct fw_chain), chain_gone, chain_drop,
+					 chain_join };
+static const struct kind sets_kind = { sizeof(struct fw_set), set_gone, set_drop, set_join };
+
+/*
+ * *arr (n objects, sorted by name, which each begins with) without those out of scope s, and
+ * *add's (an objects, sorted), into one sorted array; add's move (*add is freed). -ENOMEM
+ * before anything moved, or when a map's elements could not be merged (the rest is done).
+ */
+static int splice(void **arr, size_t *n, size_t *cap, void **add, size_t *an,
+		  const struct kind *k, const struct scope *s)
+{
+	size_t i = 0, j = 0, m = 0, size = k->size;
+	char *v = calloc(*n + *an + 1, size), *t = *arr, *c = *add;
+	int r = 0, jr;
 
 	if (!v)
 		return -ENOMEM;
-	while (i < t->n_sets || j < add->n_sets) {
-		struct fw_set *a = i < t->n_sets ? &t->sets[i] : NULL;
-		struct fw_set *c = j < add->n_sets ? &add->sets[j] : NULL;
-		int cmp = !a ? 1 : !c ? -1 : strcmp(a->name, c->name);
+	while (i < *n || j < *an) {
+		char *x = i < *n ? t + i * size : NULL, *y = j < *an ? c + j * size : NULL;
+		int cmp = !x ? 1 : !y ? -1 : strcmp(x, y);
 
-		if (cmp == 0 && a->map && c->map) {
-			/* a map stays; its elements change */
-			if (r == 0)
-				r = splice_elems(a, s, c);
-			v[n++] = *a;
-			free(c->e);
+		if (cmp == 0 && (jr = k->join(x, y, s)) != -1) {
+			r = r ?: jr;
+			memcpy(v + m++ * size, x, size);
 			i++;
 			j++;
-		} else if (a && (cmp == 0 || set_in(s, a))) {
-			free(a->e);
+		} else if (x && (cmp == 0 || k->gone(s, x))) {
+			/* gone, or replaced by add's */
+			k->drop(x);
 			i++;
 		} else if (cmp < 0) {
-			v[n++] = *a;
+			memcpy(v + m++ * size, x, size);
 			i++;
 		} else {
-			v[n++] = *c;
+			memcpy(v + m++ * size, y, size);
 			j++;
 		}
 	}
-	free(t->sets);
-	t->sets = v;
-	t->n_sets = n;
-	t->cap_sets = cap;
-	free(add->sets);
-	add->sets = NULL;
-	add->n_sets = add->cap_sets = 0;
+	free(*arr);
+	*arr = v;
+	*cap = *n + *an + 1;
+	*n = m;
+	free(*add);
+	*add = NULL;
+	*an = 0;
 	return r;
 }
 
@@ -399,9 +419,13 @@ int fw_build_commit(struct fw_build *b, struct fw_delta *d)
 			if (ti == FW_T_INET && !d->shared)
 				continue;
 			t->present = add->present;
-			r = splice_chains(t, &sc, add);
+			r = splice((void **)&t->chains, &t->n_chains, &t->cap_chains,
+				   (void **)&add->chains, &add->n_chains, &chains_kind, &sc);
 			if (r == 0)
-				r = splice_sets(t, &sc, add);
+				r = splice((void **)&t->sets, &t->n_sets, &t->cap_sets,
+					   (void **)&add->sets, &add->n_sets, &sets_kind, &sc);
+			add->cap_chains = add->chains ? add->cap_chains : 0;
+			add->cap_sets = add->sets ? add->cap_sets : 0;
 		}
 		if (r < 0) {
 			fw_build_done(b);

@@ -187,6 +187,22 @@ static void ct_rules(struct cctx *x, struct fw_chain *c, bool invalid)
 	}
 }
 
+/* The same in inet sdnd, where connection tracking always works. */
+static void inet_ct_rules(struct cctx *x, struct fw_chain *c)
+{
+	struct fw_nrule *r = rule(x, c, FWV_ACCEPT);
+
+	if (!r)
+		return;
+	m_ct(r, CT_ESTABLISHED | CT_RELATED);
+	seal(x, c, r, NFPROTO_INET);
+	r = rule(x, c, FWV_DROP);
+	if (!r)
+		return;
+	m_ct(r, CT_INVALID);
+	seal(x, c, r, NFPROTO_INET);
+}
+
 /* ---- configured rules -> nft rules ------------------------------------------------------- */
 
 /* Where a configured rule lands. */
@@ -196,6 +212,7 @@ struct stage {
 	enum fw_dir dir;             /* the rules it takes */
 	const char *ifname;          /* NIC stages: the NIC (iface filters group rules) */
 	bool vnet;                   /* vnet stage: iface matches the input port */
+	bool routed;                 /* vnet stage of routed traffic: no ports to match */
 	bool can_reject;
 };
 
@@ -415,6 +432,8 @@ static void emit_rule(struct cctx *x, const struct stage *s, const struct fw_rul
 		return;
 	if (!s->vnet && ru->iface[0] && strcmp(ru->iface, s->ifname) != 0)
 		return;
+	if (s->routed && ru->iface[0])
+		return;
 	if (ru->group[0]) {
 		const struct fw_group *g = fw_config_group(x->in->cfg, ru->group);
 
@@ -594,10 +613,10 @@ oom:
 	oom(x);
 }
 
-static void map_elem(struct cctx *x, int map, const void *key, size_t keylen,
+static void set_elem(struct cctx *x, struct fw_set *s, const void *key, size_t keylen,
 		     const char *chain_name)
 {
-	struct fw_elem *e = fw_set_add_elem(&x->bt->sets[map]);
+	struct fw_elem *e = fw_set_add_elem(s);
 
 	if (!e) {
 		oom(x);
@@ -606,6 +625,12 @@ static void map_elem(struct cctx *x, int map, const void *key, size_t keylen,
 	memcpy(e->key, key, keylen);
 	memcpy(e->key_hi, key, keylen);
 	snprintf(e->chain, sizeof(e->chain), "%s", chain_name);
+}
+
+static void map_elem(struct cctx *x, int map, const void *key, size_t keylen,
+		     const char *chain_name)
+{
+	set_elem(x, &x->bt->sets[map], key, keylen, chain_name);
 }
 
 static void nic_in_chain(struct cctx *x, const struct fw_nic_input *n, struct fw_chain *c,
@@ -870,12 +895,63 @@ static void bridge_shared(struct cctx *x)
 			vnet(x, &in->vnets[i]);
 }
 
+/*
+ * Traffic routed out of or into a vnet with rules: forward, by the vnet's bridge as the input
+ * or output interface. Traffic routed from one such vnet to another meets both.
+ */
+static void inet_vnets(struct cctx *x)
+{
+	const struct fw_input *in = x->in;
+	struct fw_chain *fwd;
+	struct fw_nrule *r;
+	size_t i, n = 0;
+	uint8_t key[16];
+
+	for (i = 0; i < in->n_vnets; i++)
+		n += vnet_on(&in->vnets[i]);
+	if (!n)
+		return;
+	x->it->present = true;
+	/* sets 0 and 1 of the table */
+	if (!fw_table_add_set(x->it, "vnet-from", FWK_IFNAME, 16, false, true) ||
+	    !fw_table_add_set(x->it, "vnet-to", FWK_IFNAME, 16, false, true))
+		return (void)oom(x);
+	fwd = base_chain(x, x->it, "forward", NF_INET_FORWARD, 0, false);
+	if (!fwd)
+		return;
+	inet_ct_rules(x, fwd);
+	if ((r = rule(x, fwd, FWV_NONE))) {
+		m_vmap(r, FWF_IIFNAME, "vnet-from");
+		seal(x, fwd, r, NFPROTO_INET);
+	}
+	if ((r = rule(x, fwd, FWV_NONE))) {
+		m_vmap(r, FWF_OIFNAME, "vnet-to");
+		seal(x, fwd, r, NFPROTO_INET);
+	}
+	for (i = 0; i < in->n_vnets && !x->r; i++) {
+		const struct fw_vnet_input *v = &in->vnets[i];
+		struct fw_chain *c;
+		struct stage s = { .family = NFPROTO_INET, .dir = FW_DIR_FORWARD, .vnet = true,
+				   .routed = true, .can_reject = true };
+
+		if (!vnet_on(v) || !(c = chain(x, x->it, "vnet-", v->vnet)))
+			continue;
+		s.c = c;
+		emit_rules(x, &s, &v->fw->rules, 0);
+		policy(x, &s, v->fw->policy_forward, v->fw->log_forward);
+		ifname_key(key, v->bridge);
+		set_elem(x, &x->it->sets[0], key, 16, c->name);
+		set_elem(x, &x->it->sets[1], key, 16, c->name);
+	}
+}
+
 static void inet_table(struct cctx *x)
 {
 	const struct fw_input *in = x->in;
 	struct fw_chain *post = NULL;
 	size_t i, j;
 
+	inet_vnets(x);
 	for (i = 0; i < in->n_vnets && !x->r; i++) {
 		const struct fw_vnet_input *v = &in->vnets[i];
 

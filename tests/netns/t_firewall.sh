@@ -2,7 +2,8 @@
 # The firewall (nftables tables "bridge sdnd" and "inet sdnd"), with real packets between guests
 # on one node: a guest's policy-in drop with accept rules and connection tracking for replies,
 # REJECT (TCP reset, ICMP port-unreachable), a security group with a macro and an ipset with an
-# exclusion, MAC and IP anti-spoofing (frames and ARP), a vnet's forward rules and policy, SNAT
+# exclusion, MAC and IP anti-spoofing (frames and ARP), a vnet's forward rules and policy (for
+# bridged traffic, and for traffic routed out of the vnet and into it), SNAT
 # of a subnet to an outside network, an attachment's firewall given through the API taking
 # precedence over the configuration's; then the tables themselves: drift repaired (a deleted
 # rule, a deleted set element, a foreign rule, a flushed ruleset), incremental changes seen
@@ -56,6 +57,7 @@ firewall:
       rules:
         - {dir: forward, action: accept, proto: icmp}
         - {dir: forward, action: reject, dest: dns1, proto: udp, dport: 53, log: info}
+        - {dir: forward, action: accept, proto: udp, dport: 9000}
 attachments:
   tap100i0:
     firewall:
@@ -382,6 +384,10 @@ ip -n "$N1" addr add 203.0.113.1/24 dev ext0
 ip -n "$N1" link set ext0 up
 ip -n "${P}ext" addr add 203.0.113.2/24 dev eth0
 ip -n "${P}ext" link set eth0 up
+# dmz is routed without SNAT: the outside and dmz's guests reach each other through the node
+ip -n "${P}ext" route add 10.0.2.0/24 via 203.0.113.1
+ip -n "${P}gD" route add default via 10.0.2.1
+ip -n "${P}gE" route add default via 10.0.2.1
 
 log "attachments"
 out=$(ctl attach tap100i0 --vnet web --mac $MAC_A --owner vm/100 2>&1)
@@ -575,6 +581,20 @@ if [ -n "${SDND_IN_VM:-}" ]; then
 	wait_for 3 "... the reject is logged (log: info) with prefix \"sdnd vnet-dmz reject\"" \
 		bash -c "dmesg | grep -q 'sdnd vnet-dmz reject'"
 fi
+
+# routed out of dmz and into it: the same rules and policy, in inet sdnd
+net gE send - 203.0.113.2:9000 dmz-routed 1
+wait_for 5 "gE -> the outside, udp 9000 (routed out of dmz): accepted by a forward rule" seen ext dmz-routed
+check "... from gE's own address (dmz has no SNAT)" grep -q "^udp 9000 10.0.2.5 dmz-routed" "$T/ext.srv"
+probe gE tcp - 2 203.0.113.2:9001
+expect "gE -> the outside, tcp 9001 (routed): dropped by policy-forward" timeout "${R[0]:-}"
+wait_for 5 "the outside pings gD (routed into dmz; icmp accepted, the replies by conntrack)" pings ext 10.0.2.53
+probe ext tcp - 2 10.0.2.53:80
+expect "the outside -> gD tcp 80 (routed into dmz): dropped by policy-forward" timeout "${R[0]:-}"
+probe ext udp - 2 10.0.2.53:53
+expect "the outside -> dns1 udp 53 (routed): rejected with ICMP port-unreachable" refused "${R[0]:-}"
+check "inet sdnd holds dmz's chain for routed traffic" bash -c \
+	"ip netns exec '$N1' nft list chain inet sdnd vnet-dmz | grep -q 'dport 9000 return'"
 
 log "7. SNAT (at ${SECONDS}s)"
 net gB send - 203.0.113.2:9000 snat-probe 1

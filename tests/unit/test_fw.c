@@ -153,6 +153,18 @@ static void test_compile_layout(void **state)
 	assert_true(has_rule(&rs, FW_T_BRIDGE, "vnet-web",
 			     "meta protocol ip meta l4proto 17 ip daddr 192.0.2.53 th dport 53 "
 			     "reject with icmpx port-unreachable"));
+	/* and the same rules for traffic routed out of or into the vnet */
+	assert_true(has_rule(&rs, FW_T_INET, "forward", "ct state established,related accept"));
+	assert_true(has_rule(&rs, FW_T_INET, "forward", "iifname vmap @vnet-from"));
+	assert_true(has_rule(&rs, FW_T_INET, "forward", "oifname vmap @vnet-to"));
+	assert_true(has_rule(&rs, FW_T_INET, "vnet-web",
+			     "meta nfproto ipv4 meta l4proto 17 ip daddr 192.0.2.53 th dport 53 "
+			     "reject with icmpx port-unreachable"));
+	assert_true(has_rule(&rs, FW_T_INET, "vnet-web", "drop"));
+	s = fw_table_set(&rs.t[FW_T_INET], "vnet-to");
+	assert_non_null(s);
+	assert_int_equal(s->n, 1);
+	assert_string_equal(s->e[0].chain, "vnet-web");
 	assert_true(has_rule(&rs, FW_T_INET, "postrouting",
 			     "meta nfproto ipv4 ip saddr 10.0.1.0-10.0.1.255 oifname != \"web\" "
 			     "masquerade"));
@@ -256,7 +268,7 @@ static void test_diff(void **state)
 	assert_int_equal(ops.v[0].kind, FWO_NEWTABLE);
 	assert_int_equal(count_ops(&ops, FWO_NEWTABLE), 2);
 	assert_int_equal(count_ops(&ops, FWO_NEWCHAIN), want.t[0].n_chains + want.t[1].n_chains);
-	assert_int_equal(count_ops(&ops, FWO_NEWSET), want.t[0].n_sets);
+	assert_int_equal(count_ops(&ops, FWO_NEWSET), want.t[0].n_sets + want.t[1].n_sets);
 	assert_int_equal(count_ops(&ops, FWO_FLUSH), 0);
 	for (size_t i = 1; i < ops.n; i++)
 		if (ops.v[i].table == ops.v[i - 1].table)

@@ -219,7 +219,9 @@ int fw_build_update(struct fw_build *b, const struct fw_input *in, bool shared,
 		snprintf(e->ifname, sizeof(e->ifname), "%s", ni->ifname);
 		e->key = ni->key;
 		e->taken = taken[i];
-		if (!shared && o && ni->key && o->key == ni->key && o->taken == taken[i])
+		/* a key says the NIC's own inputs are as they were; the groups may not be */
+		if (o && ni->key && o->key == ni->key && o->taken == taken[i] &&
+		    (d->groups == b->groups || !uses_groups(ni->fw)))
 			e->digest = o->digest;
 		else
 			e->digest = nic_digest(ni, taken[i], d->groups);

@@ -55,8 +55,10 @@ void fw_build_done(struct fw_build *b);
 /*
  * Compile what in changes against b into d (b itself is not changed). shared: the inputs of the
  * shared part may have changed (another configuration, conntrack found missing); false: only NICs
- * did, and a NIC whose key is nonzero and the same as at the last commit is taken as unchanged
- * without looking further. The NICs of in must have distinct names. Everything is compiled anew
+ * did. A NIC whose key is nonzero and the same as at the last commit is taken as unchanged
+ * without looking further, but for the security groups it includes: a key must change whenever
+ * the NIC's name, MAC or firewall does (a firewall that belongs to the configuration, and may
+ * change with it, gets key 0). The NICs of in must have distinct names. Everything is compiled anew
  * when b is not valid, when the bridge table comes or goes, or when many NICs changed at once.
  * 0, or an error of fw_compile() (with err) and d empty.
  */

@@ -110,7 +110,8 @@ static int inputs_make(struct sdnd_reconciler *rec, struct inputs *x)
 		ni->has_mac = a->has_mac;
 		memcpy(ni->mac, a->mac, 6);
 		ni->fw = a->fw ? a->fw : fw_config_nic(&cfg->fw, a->ifname);
-		ni->key = a->rev;
+		/* the configuration's firewall for it may change with the configuration */
+		ni->key = a->fw ? a->rev : 0;
 	}
 	x->in.cfg = &cfg->fw;
 	x->in.nics = x->nics;

@@ -19,6 +19,7 @@
 
 #include "firewall/compile.h"
 #include "firewall/nft.h"
+#include "parseutil.h"
 #include "sdnd/util.h"
 #include "zones/model.h"
 
@@ -56,26 +57,12 @@ struct fx {
 	struct fw_input in;
 };
 
-static struct zone_config *parse(const char *doc)
-{
-	struct zone_config *cfg = NULL;
-	struct zone_errors e = { 0 };
-	size_t i;
-
-	if (zone_parse(doc, strlen(doc), "t.yaml", NULL, &cfg, &e) < 0) {
-		for (i = 0; i < e.n; i++)
-			fprintf(stderr, "%s\n", e.msgs[i]);
-		fail_msg("document rejected");
-	}
-	return cfg;
-}
-
 static void fx_init(struct fx *f, const char *doc)
 {
 	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x0a };
 
 	memset(f, 0, sizeof(*f));
-	f->cfg = parse(doc);
+	f->cfg = parse_env_ok(doc, NULL);
 	f->nic[0] = (struct fw_nic_input){ .ifname = "tap1", .bridge = "web", .has_mac = true,
 					   .fw = fw_config_nic(&f->cfg->fw, "tap1") };
 	memcpy(f->nic[0].mac, mac, 6);

@@ -18,6 +18,7 @@
 
 #include "firewall/build.h"
 #include "firewall/nft.h"
+#include "parseutil.h"
 #include "sdnd/util.h"
 #include "zones/model.h"
 
@@ -70,18 +71,10 @@ struct world {
 
 static struct zone_config *parse(int which)
 {
-	struct zone_config *cfg = NULL;
-	struct zone_errors e = { 0 };
 	char doc[4096];
-	size_t i;
 
 	snprintf(doc, sizeof(doc), DOC_FMT, which ? ", 10.9.0.99" : "", which ? "80,8443" : "80,443");
-	if (zone_parse(doc, strlen(doc), "t.yaml", NULL, &cfg, &e) < 0) {
-		for (i = 0; i < e.n; i++)
-			fprintf(stderr, "%s\n", e.msgs[i]);
-		fail_msg("document rejected");
-	}
-	return cfg;
+	return parse_env_ok(doc, NULL);
 }
 
 static void set_nic(struct world *w, size_t i, int variant, int mac)

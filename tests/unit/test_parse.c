@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "parseutil.h"
 #include "sdnd/util.h"
 #include "zones/model.h"
 
@@ -61,59 +62,11 @@ static struct sdnd_ip ip(const char *s)
 	return r;
 }
 
-static void print_errors(const struct zone_errors *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->n; i++)
-		fprintf(stderr, "  got: %s\n", e->msgs[i]);
-}
-
-/* doc must be rejected with exactly the messages want[] (NULL-terminated), in that order. */
-static void check_errors(const char *doc, const struct zone_env *env, const char *const *want)
-{
-	struct zone_config *cfg = (struct zone_config *)0x1;
-	struct zone_errors e = { 0 };
-	size_t n = 0, i;
-	int r;
-
-	while (want[n])
-		n++;
-	r = zone_parse(doc, strlen(doc), "t.yaml", env, &cfg, &e);
-	if (e.n != n) {
-		print_errors(&e);
-		fail_msg("expected %zu errors, got %zu", n, e.n);
-	}
-	for (i = 0; i < n; i++)
-		if (strcmp(e.msgs[i], want[i])) {
-			print_errors(&e);
-			fail_msg("error %zu:\n  want: %s\n  got:  %s", i, want[i], e.msgs[i]);
-		}
-	assert_int_equal(r, -EINVAL);
-	assert_ptr_equal(cfg, (struct zone_config *)0x1); /* untouched */
-	zone_errors_clear(&e);
-}
-
 #define EXPECT_ERRORS_ENV(env, doc, ...)                                                           \
 	check_errors(doc, env, (const char *const[]){ __VA_ARGS__, NULL })
 #define EXPECT_ERRORS(doc, ...) EXPECT_ERRORS_ENV(&env_pve1, doc, __VA_ARGS__)
 
-/* doc must be accepted; returns the config. */
-static struct zone_config *parse_ok(const char *doc, const struct zone_env *env)
-{
-	struct zone_config *cfg = NULL;
-	struct zone_errors e = { 0 };
-	int r;
-
-	r = zone_parse(doc, strlen(doc), "t.yaml", env, &cfg, &e);
-	if (r != 0 || e.n) {
-		print_errors(&e);
-		fail_msg("zone_parse: %d", r);
-	}
-	assert_non_null(cfg);
-	zone_errors_clear(&e);
-	return cfg;
-}
+#define parse_ok parse_env_ok
 
 static void accept_doc(const char *doc, const struct zone_env *env)
 {

@@ -251,7 +251,7 @@ int fw_build_update(struct fw_build *b, const struct fw_input *in, bool shared,
 		  (d->n_names > PARTIAL_MIN && d->n_names > k / 4);
 	if (d->full) {
 		d->shared = true;
-		r = fw_compile(in, &d->new, err, err_size);
+		r = fw_compile_parts(in, true, NULL, taken, &d->new, err, err_size);
 		if (r < 0)
 			goto fail;
 		return 0;
@@ -259,7 +259,7 @@ int fw_build_update(struct fw_build *b, const struct fw_input *in, bool shared,
 	d->shared = shared;
 	if (!shared && !d->n_names)
 		return 0; /* nothing to compile or compare */
-	r = fw_compile_parts(in, shared, mask, &d->new, err, err_size);
+	r = fw_compile_parts(in, shared, mask, taken, &d->new, err, err_size);
 	if (r < 0)
 		goto fail;
 	sc = (struct scope){ .shared = shared, .names = d->names, .n_names = d->n_names };

@@ -1031,19 +1031,22 @@ int fw_input_macs_taken(const struct fw_input *in, bool *ret)
 }
 
 int fw_compile_parts(const struct fw_input *in, bool shared, const bool *nics,
-		     struct fw_ruleset *ret, char *err, size_t err_size)
+		     const bool *taken, struct fw_ruleset *ret, char *err, size_t err_size)
 {
 	struct cctx x = { .in = in, .bt = &ret->t[FW_T_BRIDGE], .it = &ret->t[FW_T_INET],
 			  .err = err, .err_size = err_size };
-	_cleanup_free_ bool *taken = NULL;
+	_cleanup_free_ bool *own = NULL;
 	size_t i;
 
 	err[0] = 0;
-	taken = malloc(in->n_nics + 1);
-	if (!taken || fw_input_macs_taken(in, taken) < 0) {
-		fw_ruleset_done(ret);
-		snprintf(err, err_size, "out of memory");
-		return -ENOMEM;
+	if (!taken) {
+		own = malloc(in->n_nics + 1);
+		if (!own || fw_input_macs_taken(in, own) < 0) {
+			fw_ruleset_done(ret);
+			snprintf(err, err_size, "out of memory");
+			return -ENOMEM;
+		}
+		taken = own;
 	}
 	if (fw_input_bridge(in)) {
 		x.bt->present = true;
@@ -1066,7 +1069,7 @@ int fw_compile_parts(const struct fw_input *in, bool shared, const bool *nics,
 
 int fw_compile(const struct fw_input *in, struct fw_ruleset *ret, char *err, size_t err_size)
 {
-	return fw_compile_parts(in, true, NULL, ret, err, err_size);
+	return fw_compile_parts(in, true, NULL, NULL, ret, err, err_size);
 }
 
 const char *fw_part_of(const char *name, bool set)

@@ -51,10 +51,11 @@ int fw_compile(const struct fw_input *in, struct fw_ruleset *ret, char *err, siz
  * map elements, and the inet table. The maps themselves are defined in every part.
  *
  * fw_compile_parts() compiles the shared part (when shared) and the parts of the NICs i with
- * nics[i] (NULL: all) into ret, as fw_compile() does.
+ * nics[i] (NULL: all) into ret, as fw_compile() does. taken: fw_input_macs_taken() of in, if
+ * the caller has it (NULL: computed here).
  */
 int fw_compile_parts(const struct fw_input *in, bool shared, const bool *nics,
-		     struct fw_ruleset *ret, char *err, size_t err_size);
+		     const bool *taken, struct fw_ruleset *ret, char *err, size_t err_size);
 /* The NIC whose part a chain (set false) or set (true) of this name is in; NULL: shared. */
 const char *fw_part_of(const char *name, bool set);
 /* Does in need the bridge table at all? */

@@ -13,7 +13,8 @@
  *   output      [ct ...] from the host: oifname vmap @nic-in-port -> inb-IF
  * Netfilter allows REJECT in the bridge family only in prerouting and input, which is why the in
  * rules of a guest are evaluated in prerouting, keyed by its MAC; inb-IF is the same chain for
- * the paths where REJECT cannot be (it drops instead). In every chain "accept" means "this stage
+ * the paths where REJECT cannot be (it drops instead), made only when the in rules reject: where
+ * they do not, those paths use in-IF itself. In every chain "accept" means "this stage
  * lets it through": it returns to the base chain, which goes on to the next stage.
  *
  * inet sdnd (routed traffic): postrouting nat: masquerade of subnets with snat.
@@ -633,6 +634,16 @@ static void map_elem(struct cctx *x, int map, const void *key, size_t keylen,
 	set_elem(x, &x->bt->sets[map], key, keylen, chain_name);
 }
 
+static bool chain_rejects(const struct fw_chain *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->r[i].verdict >= FWV_REJECT_TCP && c->r[i].verdict <= FWV_REJECT_ADMIN)
+			return true;
+	return false;
+}
+
 static void nic_in_chain(struct cctx *x, const struct fw_nic_input *n, struct fw_chain *c,
 			 bool can_reject)
 {
@@ -656,17 +667,17 @@ static void nic(struct cctx *x, const struct fw_nic_input *n, bool mac_taken)
 {
 	const struct fw_nic *fw = n->fw;
 	char name[FW_OBJNAME_MAX], set4[FW_OBJNAME_MAX], set6[FW_OBJNAME_MAX];
-	struct fw_chain *out, *in, *inb, *uni;
+	char inb_name[FW_OBJNAME_MAX];
+	struct fw_chain *out, *in, *uni;
 	struct fw_nrule *r;
 	uint8_t key[16];
+	size_t first = x->bt->n_chains;
 
-	/* adding a chain may move the others: take their addresses once all three are there */
-	if (!chain(x, x->bt, "out-", n->ifname) || !chain(x, x->bt, "in-", n->ifname) ||
-	    !chain(x, x->bt, "inb-", n->ifname))
+	/* adding a chain may move the others: take their addresses once both are there */
+	if (!chain(x, x->bt, "out-", n->ifname) || !chain(x, x->bt, "in-", n->ifname))
 		return;
-	out = &x->bt->chains[x->bt->n_chains - 3];
-	in = &x->bt->chains[x->bt->n_chains - 2];
-	inb = &x->bt->chains[x->bt->n_chains - 1];
+	out = &x->bt->chains[first];
+	in = &x->bt->chains[first + 1];
 
 	/* anti-spoofing */
 	if (macfilter_on(n)) {
@@ -726,16 +737,27 @@ static void nic(struct cctx *x, const struct fw_nic_input *n, bool mac_taken)
 		policy(x, &s, fw->policy_out, fw->log_out);
 	}
 	nic_in_chain(x, n, in, true);
-	nic_in_chain(x, n, inb, false);
+	/*
+	 * The paths where the kernel cannot reject need a copy of the in rules that drops instead,
+	 * unless they do not reject at all.
+	 */
+	snprintf(inb_name, sizeof(inb_name), "%s", in->name);
+	if (chain_rejects(in)) {
+		struct fw_chain *inb = chain(x, x->bt, "inb-", n->ifname);
+
+		if (!inb)
+			return;
+		nic_in_chain(x, n, inb, false);
+		snprintf(inb_name, sizeof(inb_name), "%s", inb->name);
+	}
 
 	ifname_key(key, n->ifname);
 	snprintf(name, sizeof(name), "out-%s", n->ifname);
 	map_elem(x, MAP_NIC_OUT, key, 16, name);
-	snprintf(name, sizeof(name), "inb-%s", n->ifname);
-	map_elem(x, MAP_NIC_IN_PORT, key, 16, name);
+	map_elem(x, MAP_NIC_IN_PORT, key, 16, inb_name);
 	if (!n->has_mac || mac_taken) {
 		/* unicast to it is filtered in forward only */
-		map_elem(x, MAP_NIC_IN_UNI, key, 16, name);
+		map_elem(x, MAP_NIC_IN_UNI, key, 16, inb_name);
 		return;
 	}
 	snprintf(name, sizeof(name), "in-%s", n->ifname);
@@ -755,7 +777,7 @@ static void nic(struct cctx *x, const struct fw_nic_input *n, bool mac_taken)
 	r = rule(x, uni, FWV_JUMP);
 	if (!r)
 		return;
-	snprintf(r->target, sizeof(r->target), "inb-%s", n->ifname);
+	snprintf(r->target, sizeof(r->target), "%s", inb_name);
 	seal(x, uni, r, NFPROTO_BRIDGE);
 	map_elem(x, MAP_NIC_IN_UNI, key, 16, uni->name);
 }
@@ -1030,6 +1052,68 @@ int fw_input_macs_taken(const struct fw_input *in, bool *ret)
 	return 0;
 }
 
+static bool terminal(const struct fw_nrule *r)
+{
+	return r->verdict != FWV_NONE && r->verdict != FWV_JUMP && r->verdict != FWV_MASQUERADE;
+}
+
+struct tag_at {
+	uint64_t tag;
+	size_t i;
+};
+
+static int tag_at_cmp(const void *a, const void *b)
+{
+	const struct tag_at *x = a, *y = b;
+
+	if (x->tag != y->tag)
+		return x->tag < y->tag ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * A rule that ends evaluation and repeats an earlier one of its chain can never match (two
+ * groups that both open DNS, say): leave it out, so the kernel has fewer rules to check.
+ */
+static int drop_repeats(struct fw_ruleset *rs)
+{
+	_cleanup_free_ struct tag_at *v = NULL;
+	_cleanup_free_ bool *dup = NULL;
+	size_t ti, ci, i, n, cap = 0;
+
+	for (ti = 0; ti < _FW_T_MAX; ti++) {
+		const struct fw_table *t = &rs->t[ti];
+
+		for (ci = 0; ci < t->n_chains; ci++) {
+			struct fw_chain *c = &t->chains[ci];
+
+			if (c->n < 2)
+				continue;
+			if (c->n > cap) {
+				free(v);
+				free(dup);
+				cap = c->n;
+				v = malloc(cap * sizeof(*v));
+				dup = malloc(cap * sizeof(*dup));
+				if (!v || !dup)
+					return -ENOMEM;
+			}
+			for (i = n = 0; i < c->n; i++)
+				if (terminal(&c->r[i]))
+					v[n++] = (struct tag_at){ c->r[i].tag, i };
+			qsort(v, n, sizeof(*v), tag_at_cmp);
+			memset(dup, 0, c->n * sizeof(*dup));
+			for (i = 1; i < n; i++)
+				dup[v[i].i] = v[i].tag == v[i - 1].tag;
+			for (i = n = 0; i < c->n; i++)
+				if (!dup[i])
+					c->r[n++] = c->r[i];
+			c->n = n;
+		}
+	}
+	return 0;
+}
+
 int fw_compile_parts(const struct fw_input *in, bool shared, const bool *nics,
 		     const bool *taken, struct fw_ruleset *ret, char *err, size_t err_size)
 {
@@ -1059,6 +1143,8 @@ int fw_compile_parts(const struct fw_input *in, bool shared, const bool *nics,
 	}
 	if (shared && !x.r)
 		inet_table(&x);
+	if (!x.r && drop_repeats(ret) < 0)
+		oom(&x);
 	if (x.r) {
 		fw_ruleset_done(ret);
 		return x.r;

@@ -197,6 +197,53 @@ static void test_compile_without_ct_and_firewall(void **state)
 	zone_config_free(f.cfg);
 }
 
+/*
+ * In rules that never reject need no copy for the paths where the kernel cannot reject, and a
+ * rule repeating an earlier one of its chain (two groups opening DNS) is left out.
+ */
+static void test_compile_fewer_rules(void **state)
+{
+	static const char doc[] =
+		"version: 1\n"
+		"node: n1\n"
+		"zones: {z1: {type: simple}}\n"
+		"vnets: {web: {zone: z1}}\n"
+		"firewall:\n"
+		"  groups:\n"
+		"    ga: [{dir: out, action: accept, macro: DNS}, {dir: in, action: accept, macro: SSH}]\n"
+		"    gb: [{dir: out, action: accept, macro: DNS}, {dir: in, action: accept, macro: HTTP}]\n"
+		"attachments:\n"
+		"  tap1:\n"
+		"    firewall: {rules: [{group: ga}, {group: gb}, {dir: in, action: accept, macro: SSH}]}\n";
+	const struct fw_chain *c;
+	const struct fw_set *s;
+	struct fw_ruleset rs;
+	struct fx f;
+	size_t i, dns = 0, ssh = 0;
+	char buf[512];
+
+	fx_init(&f, doc);
+	compile_ok(&f.in, &rs);
+	assert_null(fw_table_chain(&rs.t[FW_T_BRIDGE], "inb-tap1"));
+	s = fw_table_set(&rs.t[FW_T_BRIDGE], "nic-in-port");
+	assert_int_equal(s->n, 1);
+	assert_string_equal(s->e[0].chain, "in-tap1");
+	assert_true(has_rule(&rs, FW_T_BRIDGE, "inu-tap1", "jump in-tap1"));
+	c = fw_table_chain(&rs.t[FW_T_BRIDGE], "out-tap1");
+	for (i = 0; i < c->n; i++)
+		dns += !strcmp(fw_nrule_text(&c->r[i], NFPROTO_BRIDGE, buf, sizeof(buf)),
+			       "meta l4proto 17 th dport 53 return");
+	assert_int_equal(dns, 1);
+	c = fw_table_chain(&rs.t[FW_T_BRIDGE], "in-tap1");
+	for (i = 0; i < c->n; i++)
+		ssh += !strcmp(fw_nrule_text(&c->r[i], NFPROTO_BRIDGE, buf, sizeof(buf)),
+			       "meta l4proto 6 th dport 22 return");
+	assert_int_equal(ssh, 1);
+	assert_true(has_rule(&rs, FW_T_BRIDGE, "in-tap1", "meta l4proto 6 th dport 80 return"));
+	fw_ruleset_done(&rs);
+	zone_config_free(f.cfg);
+}
+
 static void test_tags(void **state)
 {
 	struct fw_ruleset a, b;
@@ -356,6 +403,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compile_layout),
 		cmocka_unit_test(test_compile_without_ct_and_firewall),
+		cmocka_unit_test(test_compile_fewer_rules),
 		cmocka_unit_test(test_tags),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_strings),

@@ -436,9 +436,11 @@ args=(
 	"all(re.fullmatch(r'sdnd:[0-9a-f]{16}( .+)?', c) for k, v in d.items() if ' chain ' in k for c in v)
 	 and sum(len(v) for k, v in d.items() if ' chain ' in k) > 20"
 )
-for c in out-tap100i0 in-tap100i0 inb-tap100i0 out-tap101i0 in-tap101i0 inb-tap101i0 vnet-dmz; do
+for c in out-tap100i0 in-tap100i0 inb-tap100i0 out-tap101i0 in-tap101i0 vnet-dmz; do
 	args+=("chain $c" "'bridge chain $c' in d")
 done
+args+=("no chain inb-tap101i0: its in rules never reject, so in-tap101i0 serves every path"
+       "'bridge chain inb-tap101i0' not in d")
 for c in ipf4-tap100i0 ipf6-tap100i0 ipset-mgmt-v4 ipset-mgmt-v6; do
 	args+=("set $c" "'bridge set $c' in d")
 done

@@ -186,11 +186,32 @@ static int extract(const struct fw_ruleset *rs, const struct scope *s, struct fw
 
 /* ---- update ------------------------------------------------------------------------------ */
 
+/*
+ * How many bridge tables in's NICs are spread over: as many as b has (or was told the kernel
+ * has), while that is neither too few nor four times too many; else as many as they need. The
+ * margin keeps NICs where they are while their number goes up and down a little.
+ */
+static unsigned tables(const struct fw_build *b, const struct fw_input *in)
+{
+	uint32_t per = in->cfg && in->cfg->nics_per_table ? in->cfg->nics_per_table
+							  : FW_NICS_PER_TABLE;
+	size_t n = fw_input_nics_on(in);
+	unsigned k = b->tables;
+
+	if (in->tables)
+		return fw_input_tables(in);
+	if (!k || k > FW_BRIDGE_TABLES_MAX || (k < FW_BRIDGE_TABLES_MAX && n > (size_t)per * k) ||
+	    (k > 1 && n <= (size_t)per * k / 4))
+		return fw_tables_for(n, per);
+	return k;
+}
+
 int fw_build_update(struct fw_build *b, const struct fw_input *in, bool shared,
 		    struct fw_delta *d, char *err, size_t err_size)
 {
 	_cleanup_free_ bool *taken = NULL, *mask = NULL;
 	size_t i, j, k, n = 0, changed = 0;
+	struct fw_input inx;
 	struct scope sc;
 	int r = -ENOMEM;
 
@@ -198,6 +219,10 @@ int fw_build_update(struct fw_build *b, const struct fw_input *in, bool shared,
 	fw_ruleset_init(&d->old);
 	fw_ruleset_init(&d->new);
 	err[0] = 0;
+	d->tables = tables(b, in);
+	inx = *in;
+	inx.tables = d->tables;
+	in = &inx;
 	shared |= !b->valid;
 	taken = malloc(in->n_nics + 1);
 	mask = calloc(in->n_nics + 1, sizeof(*mask));
@@ -248,7 +273,7 @@ int fw_build_update(struct fw_build *b, const struct fw_input *in, bool shared,
 
 	k = n > b->n_nics ? n : b->n_nics;
 	d->full = !b->valid || fw_input_bridge(in) != b->rs.t[FW_T_BRIDGE].present ||
-		  (d->n_names > PARTIAL_MIN && d->n_names > k / 4);
+		  d->tables != b->tables || (d->n_names > PARTIAL_MIN && d->n_names > k / 4);
 	if (d->full) {
 		d->shared = true;
 		r = fw_compile_parts(in, true, NULL, taken, &d->new, err, err_size);
@@ -440,6 +465,7 @@ int fw_build_commit(struct fw_build *b, struct fw_delta *d)
 	d->nics = NULL;
 	d->n_nics = 0;
 	b->groups = d->groups;
+	b->tables = d->tables;
 	b->valid = true;
 	return 0;
 }

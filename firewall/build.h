@@ -34,6 +34,12 @@ struct fw_build {
 	struct fw_build_nic *nics;     /* the NICs rs has parts of, sorted by ifname */
 	size_t n_nics;
 	uint64_t groups;               /* digest of the security groups rs was compiled with */
+	/*
+	 * The bridge tables rs spreads NICs over (compile.h). Before the first update the caller
+	 * may set it to how many the kernel holds, so that a restarted daemon keeps NICs where
+	 * they are.
+	 */
+	unsigned tables;
 	bool valid;                    /* rs was compiled (else the next update compiles all) */
 };
 
@@ -47,6 +53,7 @@ struct fw_delta {
 	struct fw_build_nic *nics;     /* the digests after */
 	size_t n_nics;
 	uint64_t groups;
+	unsigned tables;
 };
 
 void fw_build_init(struct fw_build *b);
@@ -59,7 +66,8 @@ void fw_build_done(struct fw_build *b);
  * without looking further, but for the security groups it includes: a key must change whenever
  * the NIC's name, MAC or firewall does (a firewall that belongs to the configuration, and may
  * change with it, gets key 0). The NICs of in must have distinct names. Everything is compiled anew
- * when b is not valid, when the bridge table comes or goes, or when many NICs changed at once.
+ * when b is not valid, when the bridge table comes or goes, when NICs move to more or fewer
+ * bridge tables, or when many NICs changed at once.
  * 0, or an error of fw_compile() (with err) and d empty.
  */
 int fw_build_update(struct fw_build *b, const struct fw_input *in, bool shared,

@@ -852,22 +852,45 @@ static bool vnet_on(const struct fw_vnet_input *v)
 	return v->fw && v->fw->enable;
 }
 
-/* The maps, first in the table (see enum above). */
-static void define_maps(struct cctx *x)
+/* The maps, first in the table (see enum above); vnets have theirs in bridge sdnd only. */
+static void define_maps(struct cctx *x, bool first)
 {
-	size_t i;
+	size_t i, n = first ? ARRAY_SIZE(maps) : MAP_VNET_FWD;
 
-	for (i = 0; i < ARRAY_SIZE(maps); i++)
+	for (i = 0; i < n; i++)
 		if (!fw_table_add_set(x->bt, maps[i].name, maps[i].type, maps[i].len, false, true))
 			return (void)oom(x);
+}
+
+/* A rule of base chain c handing frames to the chains of map by field f. */
+static void dispatch(struct cctx *x, struct fw_chain *c, enum fw_field f, int map, int pkttype,
+		     enum fw_cmp pkttype_cmp)
+{
+	struct fw_nrule *r = rule(x, c, FWV_NONE);
+
+	if (!r)
+		return;
+	if (pkttype >= 0)
+		m_u8(r, FWF_PKTTYPE, pkttype_cmp, (uint8_t)pkttype);
+	m_vmap(r, f, maps[map].name);
+	seal(x, c, r, NFPROTO_BRIDGE);
+}
+
+/* forward and output: to guests, through the in stages prerouting did not reach. */
+static void nic_in_dispatch(struct cctx *x, struct fw_chain *fwd, struct fw_chain *out)
+{
+	ct_rules(x, fwd, true);
+	dispatch(x, fwd, FWF_OIFNAME, MAP_NIC_IN_PORT, PKT_OTHERHOST, FWC_NEQ);
+	dispatch(x, fwd, FWF_OIFNAME, MAP_NIC_IN_UNI, PKT_OTHERHOST, FWC_EQ);
+	ct_rules(x, out, false);
+	dispatch(x, out, FWF_OIFNAME, MAP_NIC_IN_PORT, -1, FWC_EQ);
 }
 
 /* The bridge table's shared part: base chains, ipsets, vnets. */
 static void bridge_shared(struct cctx *x)
 {
 	const struct fw_input *in = x->in;
-	struct fw_chain *pre, *fwd, *out;
-	struct fw_nrule *r;
+	struct fw_chain *pre;
 	size_t i, first = x->bt->n_chains;
 
 	if (!base_chain(x, x->bt, "prerouting", NF_BR_PRE_ROUTING, 0, false) ||
@@ -876,45 +899,44 @@ static void bridge_shared(struct cctx *x)
 		return;
 	/* no other chain is added before their rules are */
 	pre = &x->bt->chains[first];
-	fwd = &x->bt->chains[first + 1];
-	out = &x->bt->chains[first + 2];
 	ct_rules(x, pre, true);
-	if ((r = rule(x, pre, FWV_NONE))) {
-		m_vmap(r, FWF_IIFNAME, maps[MAP_NIC_OUT].name);
-		seal(x, pre, r, NFPROTO_BRIDGE);
-	}
+	dispatch(x, pre, FWF_IIFNAME, MAP_NIC_OUT, -1, FWC_EQ);
 	/* meta ibrname needs nft_meta_bridge: only where a vnet has rules */
 	for (i = 0; i < in->n_vnets; i++)
 		if (vnet_on(&in->vnets[i]))
 			break;
-	if (i < in->n_vnets && (r = rule(x, pre, FWV_NONE))) {
-		m_vmap(r, FWF_IBRNAME, maps[MAP_VNET_FWD].name);
-		seal(x, pre, r, NFPROTO_BRIDGE);
-	}
-	if ((r = rule(x, pre, FWV_NONE))) {
-		m_vmap(r, FWF_ETHER_DADDR, maps[MAP_NIC_IN_MAC].name);
-		seal(x, pre, r, NFPROTO_BRIDGE);
-	}
-	ct_rules(x, fwd, true);
-	if ((r = rule(x, fwd, FWV_NONE))) {
-		m_u8(r, FWF_PKTTYPE, FWC_NEQ, PKT_OTHERHOST);
-		m_vmap(r, FWF_OIFNAME, maps[MAP_NIC_IN_PORT].name);
-		seal(x, fwd, r, NFPROTO_BRIDGE);
-	}
-	if ((r = rule(x, fwd, FWV_NONE))) {
-		m_u8(r, FWF_PKTTYPE, FWC_EQ, PKT_OTHERHOST);
-		m_vmap(r, FWF_OIFNAME, maps[MAP_NIC_IN_UNI].name);
-		seal(x, fwd, r, NFPROTO_BRIDGE);
-	}
-	ct_rules(x, out, false);
-	if ((r = rule(x, out, FWV_NONE))) {
-		m_vmap(r, FWF_OIFNAME, maps[MAP_NIC_IN_PORT].name);
-		seal(x, out, r, NFPROTO_BRIDGE);
-	}
+	if (i < in->n_vnets)
+		dispatch(x, pre, FWF_IBRNAME, MAP_VNET_FWD, -1, FWC_EQ);
+	dispatch(x, pre, FWF_ETHER_DADDR, MAP_NIC_IN_MAC, -1, FWC_EQ);
+	nic_in_dispatch(x, &x->bt->chains[first + 1], &x->bt->chains[first + 2]);
 	ipsets(x);
 	for (i = 0; i < in->n_vnets && !x->r; i++)
 		if (vnet_on(&in->vnets[i]))
 			vnet(x, &in->vnets[i]);
+}
+
+/*
+ * A further bridge table's shared part (bridge sdnd-K). Its NICs' out stages come before any
+ * vnet's (priority -1) and their in stages after (priority 1), as in bridge sdnd's prerouting.
+ */
+static void bridge_more_shared(struct cctx *x)
+{
+	struct fw_chain *pout, *pin;
+	size_t first = x->bt->n_chains;
+
+	if (!base_chain(x, x->bt, "prerouting-out", NF_BR_PRE_ROUTING, -1, false) ||
+	    !base_chain(x, x->bt, "prerouting-in", NF_BR_PRE_ROUTING, 1, false) ||
+	    !base_chain(x, x->bt, "forward", NF_BR_FORWARD, 0, false) ||
+	    !base_chain(x, x->bt, "output", NF_BR_LOCAL_OUT, 0, false))
+		return;
+	pout = &x->bt->chains[first];
+	pin = &x->bt->chains[first + 1];
+	ct_rules(x, pout, true);
+	dispatch(x, pout, FWF_IIFNAME, MAP_NIC_OUT, -1, FWC_EQ);
+	ct_rules(x, pin, true);
+	dispatch(x, pin, FWF_ETHER_DADDR, MAP_NIC_IN_MAC, -1, FWC_EQ);
+	nic_in_dispatch(x, &x->bt->chains[first + 2], &x->bt->chains[first + 3]);
+	ipsets(x);
 }
 
 /*
@@ -1023,6 +1045,40 @@ bool fw_input_bridge(const struct fw_input *in)
 	return false;
 }
 
+size_t fw_input_nics_on(const struct fw_input *in)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < in->n_nics; i++)
+		n += nic_on(&in->nics[i]);
+	return n;
+}
+
+unsigned fw_tables_for(size_t n_nics, uint32_t per_table)
+{
+	unsigned k = 1;
+
+	if (!per_table)
+		per_table = FW_NICS_PER_TABLE;
+	while (k < FW_BRIDGE_TABLES_MAX && n_nics > (size_t)per_table * k)
+		k *= 2;
+	return k;
+}
+
+unsigned fw_input_tables(const struct fw_input *in)
+{
+	if (in->tables)
+		return in->tables < FW_BRIDGE_TABLES_MAX ? in->tables : FW_BRIDGE_TABLES_MAX;
+	return fw_tables_for(fw_input_nics_on(in), in->cfg ? in->cfg->nics_per_table : 0);
+}
+
+unsigned fw_nic_table(const char *ifname, unsigned n_tables)
+{
+	if (n_tables <= 1)
+		return 0;
+	return (unsigned)(sdnd_fnv64(SDND_FNV64_INIT, ifname, strlen(ifname)) % n_tables);
+}
+
 static const struct fw_input *mac_sort_in;
 
 static int mac_qcmp(const void *a, const void *b)
@@ -1120,6 +1176,7 @@ int fw_compile_parts(const struct fw_input *in, bool shared, const bool *nics,
 	struct cctx x = { .in = in, .bt = &ret->t[FW_T_BRIDGE], .it = &ret->t[FW_T_INET],
 			  .err = err, .err_size = err_size };
 	_cleanup_free_ bool *own = NULL;
+	unsigned k, n_tables = fw_input_tables(in);
 	size_t i;
 
 	err[0] = 0;
@@ -1133,13 +1190,26 @@ int fw_compile_parts(const struct fw_input *in, bool shared, const bool *nics,
 		taken = own;
 	}
 	if (fw_input_bridge(in)) {
-		x.bt->present = true;
-		define_maps(&x);
-		if (shared && !x.r)
-			bridge_shared(&x);
-		for (i = 0; i < in->n_nics && !x.r; i++)
-			if (nic_on(&in->nics[i]) && (!nics || nics[i]))
-				nic(&x, &in->nics[i], taken[i]);
+		/* every bridge table, with its maps, is in every part */
+		for (k = 0; k < n_tables && !x.r; k++) {
+			x.bt = &ret->t[fw_bridge_table(k)];
+			x.bt->present = true;
+			define_maps(&x, k == 0);
+			if (shared && !x.r) {
+				if (k == 0)
+					bridge_shared(&x);
+				else
+					bridge_more_shared(&x);
+			}
+		}
+		for (i = 0; i < in->n_nics && !x.r; i++) {
+			const struct fw_nic_input *n = &in->nics[i];
+
+			if (!nic_on(n) || (nics && !nics[i]))
+				continue;
+			x.bt = &ret->t[fw_bridge_table(fw_nic_table(n->ifname, n_tables))];
+			nic(&x, n, taken[i]);
+		}
 	}
 	if (shared && !x.r)
 		inet_table(&x);

@@ -36,6 +36,7 @@ struct fw_input {
 	const struct fw_vnet_input *vnets;
 	size_t n_vnets;
 	bool ct;                       /* connection tracking works in the bridge family */
+	unsigned tables;               /* bridge tables to spread NICs over; 0: fw_tables_for() */
 };
 
 /*
@@ -58,6 +59,22 @@ int fw_compile_parts(const struct fw_input *in, bool shared, const bool *nics,
 		     const bool *taken, struct fw_ruleset *ret, char *err, size_t err_size);
 /* The NIC whose part a chain (set false) or set (true) of this name is in; NULL: shared. */
 const char *fw_part_of(const char *name, bool set);
+/*
+ * Guest NICs are spread over several bridge tables when there are many: every batch that adds a
+ * rule makes the kernel check every chain its table's base chains reach, so one NIC's change
+ * costs in proportion to its table, not to all NICs. Each further table (bridge sdnd-1...) has
+ * its own base chains (prerouting-out at priority -1 for the out stages, prerouting-in at 1 for
+ * the in stages, forward and output), the NICs' maps and a copy of every ipset.
+ *
+ * fw_tables_for(): how many tables n NICs with a firewall need at per_table each (0: the
+ * default), a power of two up to FW_BRIDGE_TABLES_MAX. fw_nic_table(): which of n_tables
+ * (0: bridge sdnd) holds NIC ifname. fw_input_tables(): in->tables, or as many as its NICs need.
+ */
+unsigned fw_tables_for(size_t n_nics, uint32_t per_table);
+unsigned fw_nic_table(const char *ifname, unsigned n_tables);
+unsigned fw_input_tables(const struct fw_input *in);
+/* How many NICs of in have a firewall. */
+size_t fw_input_nics_on(const struct fw_input *in);
 /* Does in need the bridge table at all? */
 bool fw_input_bridge(const struct fw_input *in);
 /*

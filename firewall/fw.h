@@ -155,7 +155,11 @@ struct fw_config {
 	size_t n_vnets;
 	struct fw_nic_conf *nics;
 	size_t n_nics;
+	/* guest NICs per bridge table before they are spread over more (see compile.h) */
+	uint32_t nics_per_table;
 };
+
+#define FW_NICS_PER_TABLE 256
 
 const char *fw_dir_to_string(enum fw_dir d);
 const char *fw_action_to_string(enum fw_action a);

@@ -420,7 +420,8 @@ int fw_nft_events(struct fw_nft *n, bool *ret_dirty)
 				continue;
 			if (nlh->nlmsg_pid == n->req_portid)
 				continue;
-			if (!strcmp(msg_table(nlh), FW_TABLE))
+			if (fw_table_index(((struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family,
+					   msg_table(nlh)) >= 0)
 				dirty = true;
 		}
 	}
@@ -652,8 +653,9 @@ static int enc_verdict(struct nftnl_rule *r, const struct fw_nrule *nr)
 
 static int table_family(int ti)
 {
-	return ti == FW_T_BRIDGE ? NFPROTO_BRIDGE : NFPROTO_INET;
+	return ti == FW_T_INET ? NFPROTO_INET : NFPROTO_BRIDGE;
 }
+
 
 static int enc_rule(struct fw_nft *n, const struct fw_op *op, const struct fw_nrule *nr)
 {
@@ -669,7 +671,7 @@ static int enc_rule(struct fw_nft *n, const struct fw_op *op, const struct fw_nr
 	ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
 	if (!r || !ud)
 		goto out;
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, FW_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, fw_table_name(op->table));
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, op->chain->name);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, (uint32_t)table_family(op->table));
 	for (i = 0; i < nr->n_m; i++) {
@@ -717,7 +719,7 @@ static int enc_table(struct fw_nft *n, const struct fw_op *op, uint16_t type)
 
 	if (!t)
 		return -ENOMEM;
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FW_TABLE);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, fw_table_name(op->table));
 	nlh = msg_start(n, type, table_family(op->table), type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0,
 			op, false);
 	if (nlh) {
@@ -736,7 +738,7 @@ static int enc_chain(struct fw_nft *n, const struct fw_op *op, uint16_t type)
 
 	if (!c)
 		return -ENOMEM;
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FW_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, fw_table_name(op->table));
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, fc->name);
 	if (type == NFT_MSG_NEWCHAIN && fc->base) {
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, fc->hook);
@@ -761,7 +763,7 @@ static int enc_flush(struct fw_nft *n, const struct fw_op *op)
 
 	if (!r)
 		return -ENOMEM;
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, FW_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, fw_table_name(op->table));
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, op->chain->name);
 	nlh = msg_start(n, NFT_MSG_DELRULE, table_family(op->table), 0, op, false);
 	if (nlh) {
@@ -779,7 +781,7 @@ static struct nftnl_set *new_nset(const struct fw_op *op)
 
 	if (!s)
 		return NULL;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, fw_table_name(op->table));
 	nftnl_set_set_str(s, NFTNL_SET_NAME, fs->name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, (uint32_t)table_family(op->table));
 	return s;
@@ -970,10 +972,12 @@ static int batch_cb(const struct nlmsghdr *nlh, void *data)
 	d = desc_of(br->n, e->msg.nlmsg_seq);
 	if (d && d->ct && (e->error == -EPROTO || e->error == -EOPNOTSUPP || e->error == -ENOENT))
 		br->ct_failed = true;
-	snprintf(br->msg, br->msg_size, "%s%s%s%s: %s%s%s", d ? fw_opk_to_string(d->op->kind) : "batch",
+	snprintf(br->msg, br->msg_size, "%s%s%s%s%s%s: %s%s%s",
+		 d ? fw_opk_to_string(d->op->kind) : "batch",
 		 d ? " " : "",
 		 d && d->op->chain ? d->op->chain->name : d && d->op->set ? d->op->set->name : "",
-		 d ? (d->op->table == FW_T_BRIDGE ? " (bridge sdnd)" : " (inet sdnd)") : "",
+		 d ? (d->op->table == FW_T_INET ? " (inet " : " (bridge ") : "",
+		 d ? fw_table_name(d->op->table) : "", d ? ")" : "",
 		 strerror(-e->error), ext ? ": " : "", ext ? ext : "");
 	return MNL_CB_OK;
 }
@@ -1079,7 +1083,7 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	if (!c)
 		return MNL_CB_ERROR;
 	if (nftnl_chain_nlmsg_parse(nlh, c) < 0 ||
-	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), FW_TABLE) != 0) {
+	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), d->t->name) != 0) {
 		nftnl_chain_free(c);
 		return MNL_CB_OK;
 	}
@@ -1139,7 +1143,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 			break;
 		}
 	}
-	if (!table || !chain || strcmp(table, FW_TABLE) != 0)
+	if (!table || !chain || strcmp(table, d->t->name) != 0)
 		return MNL_CB_OK;
 	fc = fw_table_chain(d->t, chain);
 	if (!fc)
@@ -1175,7 +1179,7 @@ static int set_cb(const struct nlmsghdr *nlh, void *data)
 	if (!s)
 		return MNL_CB_ERROR;
 	if (nftnl_set_nlmsg_parse(nlh, s) < 0 ||
-	    strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), FW_TABLE) != 0) {
+	    strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), d->t->name) != 0) {
 		nftnl_set_free(s);
 		return MNL_CB_OK;
 	}
@@ -1302,7 +1306,7 @@ static int raw_to_set(struct fw_set *fs, struct elem_ctx *ec)
 	return 0;
 }
 
-static int dump_elems(struct fw_nft *n, int family, struct fw_set *fs)
+static int dump_elems(struct fw_nft *n, const struct fw_table *t, struct fw_set *fs)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct elem_ctx ec = { .keylen = fs->keylen };
@@ -1312,9 +1316,10 @@ static int dump_elems(struct fw_nft *n, int family, struct fw_set *fs)
 
 	if (!s)
 		return -ENOMEM;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, t->name);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, fs->name);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)family, NLM_F_DUMP, ++n->seq);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)t->family, NLM_F_DUMP,
+				    ++n->seq);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	r = dump_run(n, nlh, elem_cb, &ec);
@@ -1339,7 +1344,7 @@ static int dump_table(struct fw_nft *n, struct fw_table *t)
 	tb = nftnl_table_alloc();
 	if (!tb)
 		return -ENOMEM;
-	nftnl_table_set_str(tb, NFTNL_TABLE_NAME, FW_TABLE);
+	nftnl_table_set_str(tb, NFTNL_TABLE_NAME, t->name);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, (uint16_t)t->family, NLM_F_ACK, ++n->seq);
 	nftnl_table_nlmsg_build_payload(nlh, tb);
 	nftnl_table_free(tb);
@@ -1351,6 +1356,8 @@ static int dump_table(struct fw_nft *n, struct fw_table *t)
 	t->present = true;
 
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, (uint16_t)t->family, NLM_F_DUMP, ++n->seq);
+	/* only this table's (the kernel filters a dump by table) */
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, t->name);
 	r = dump_run(n, nlh, chain_cb, &d);
 	if (r < 0 || d.err < 0)
 		return r < 0 ? r : d.err;
@@ -1359,7 +1366,7 @@ static int dump_table(struct fw_nft *n, struct fw_table *t)
 	ru = nftnl_rule_alloc();
 	if (!ru)
 		return -ENOMEM;
-	nftnl_rule_set_str(ru, NFTNL_RULE_TABLE, FW_TABLE);
+	nftnl_rule_set_str(ru, NFTNL_RULE_TABLE, t->name);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)t->family, NLM_F_DUMP, ++n->seq);
 	nftnl_rule_nlmsg_build_payload(nlh, ru);
 	nftnl_rule_free(ru);
@@ -1373,7 +1380,7 @@ static int dump_table(struct fw_nft *n, struct fw_table *t)
 
 		if (!s)
 			return -ENOMEM;
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, t->name);
 		nftnl_set_nlmsg_build_payload(nlh, s);
 		nftnl_set_free(s);
 	}
@@ -1381,7 +1388,7 @@ static int dump_table(struct fw_nft *n, struct fw_table *t)
 	if (r < 0 || d.err < 0)
 		return r < 0 ? r : d.err;
 	for (i = 0; i < t->n_sets; i++) {
-		r = dump_elems(n, t->family, &t->sets[i]);
+		r = dump_elems(n, t, &t->sets[i]);
 		if (r < 0)
 			return r;
 	}

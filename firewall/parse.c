@@ -1590,17 +1590,23 @@ static void parse_attachments(struct fwp *f, const struct ynode *v)
 
 void zy_fw_parse(struct pctx *p, const struct ynode *fwn, const struct ynode *attachments)
 {
-	enum { F_IPSETS, F_ALIASES, F_GROUPS, F_VNETS };
+	enum { F_IPSETS, F_ALIASES, F_GROUPS, F_VNETS, F_NICS_PER_TABLE };
 	struct field fl[] = {
 		[F_IPSETS] = { .name = "ipsets" },
 		[F_ALIASES] = { .name = "aliases" },
 		[F_GROUPS] = { .name = "groups" },
 		[F_VNETS] = { .name = "vnets" },
+		[F_NICS_PER_TABLE] = { .name = "nics-per-table" },
 	};
 	struct fwp f = { .p = p, .fw = &p->cfg->fw, .has_mac = -1, .cur_group = SIZE_MAX };
+	uint32_t u;
 
 	if (fwn && zy_as_map(p, fwn, "firewall", true) > 0)
 		zy_map_fields(p, fwn, "firewall", fl, ARRAY_SIZE(fl));
+	f.fw->nics_per_table = FW_NICS_PER_TABLE;
+	if (fl[F_NICS_PER_TABLE].val &&
+	    zy_get_uint(p, fl[F_NICS_PER_TABLE].val, "firewall.nics-per-table", 1, 65535, &u))
+		f.fw->nics_per_table = u;
 	/* names first: aliases are used by ipsets, all three by rules */
 	if (fl[F_ALIASES].val)
 		parse_aliases(&f, fl[F_ALIASES].val);

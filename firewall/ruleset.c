@@ -70,9 +70,46 @@ const char *fw_verdict_to_string(enum fw_verdict v)
 
 void fw_ruleset_init(struct fw_ruleset *rs)
 {
+	size_t i;
+
 	*rs = (struct fw_ruleset){ 0 };
-	rs->t[FW_T_BRIDGE].family = NFPROTO_BRIDGE;
-	rs->t[FW_T_INET].family = NFPROTO_INET;
+	for (i = 0; i < _FW_T_MAX; i++) {
+		struct fw_table *t = &rs->t[i];
+
+		t->family = i == FW_T_INET ? NFPROTO_INET : NFPROTO_BRIDGE;
+		snprintf(t->name, sizeof(t->name), "%s", fw_table_name((int)i));
+	}
+}
+
+const char *fw_table_name(int ti)
+{
+	static const char *const names[_FW_T_MAX] = {
+		FW_TABLE, FW_TABLE, FW_TABLE "-1", FW_TABLE "-2", FW_TABLE "-3", FW_TABLE "-4",
+		FW_TABLE "-5", FW_TABLE "-6", FW_TABLE "-7", FW_TABLE "-8", FW_TABLE "-9",
+		FW_TABLE "-10", FW_TABLE "-11", FW_TABLE "-12", FW_TABLE "-13", FW_TABLE "-14",
+		FW_TABLE "-15",
+	};
+
+	return ti >= 0 && ti < _FW_T_MAX ? names[ti] : NULL;
+}
+
+int fw_table_index(int family, const char *name)
+{
+	size_t len = strlen(FW_TABLE);
+	char *end;
+	long k;
+
+	if (strncmp(name, FW_TABLE, len))
+		return -1;
+	if (!name[len])
+		return family == NFPROTO_INET ? FW_T_INET : family == NFPROTO_BRIDGE ? FW_T_BRIDGE : -1;
+	if (family != NFPROTO_BRIDGE || name[len] != '-' || name[len + 1] < '1' ||
+	    name[len + 1] > '9')
+		return -1;
+	k = strtol(name + len + 1, &end, 10);
+	if (*end || k < 1 || k >= FW_BRIDGE_TABLES_MAX)
+		return -1;
+	return fw_bridge_table((unsigned)k);
 }
 
 static void table_done(struct fw_table *t)
@@ -490,7 +527,7 @@ int fw_ruleset_print(const struct fw_ruleset *rs, FILE *out)
 		if (!t->present)
 			continue;
 		fprintf(out, "table %s %s {\n", t->family == NFPROTO_BRIDGE ? "bridge" : "inet",
-			FW_TABLE);
+			t->name);
 		for (i = 0; i < t->n_sets; i++) {
 			const struct fw_set *s = &t->sets[i];
 

@@ -124,6 +124,7 @@ struct fw_set {
 
 struct fw_table {
 	int family;                    /* NFPROTO_BRIDGE or NFPROTO_INET */
+	char name[8];                  /* "sdnd", "sdnd-1"... */
 	bool present;
 	struct fw_chain *chains;       /* sorted by name (fw_ruleset_sort) */
 	size_t n_chains, cap_chains;
@@ -131,7 +132,17 @@ struct fw_table {
 	size_t n_sets, cap_sets;
 };
 
-enum { FW_T_BRIDGE, FW_T_INET, _FW_T_MAX };
+/*
+ * The tables: bridge sdnd, inet sdnd, then bridge sdnd-1 .. sdnd-15, over which guest NICs are
+ * spread when there are many (compile.h). The bridge tables in order: fw_bridge_table(0..).
+ */
+#define FW_BRIDGE_TABLES_MAX 16
+enum { FW_T_BRIDGE, FW_T_INET, FW_T_MORE, _FW_T_MAX = FW_T_MORE + FW_BRIDGE_TABLES_MAX - 1 };
+
+static inline int fw_bridge_table(unsigned k)
+{
+	return k ? FW_T_MORE + (int)k - 1 : FW_T_BRIDGE;
+}
 
 struct fw_ruleset {
 	struct fw_table t[_FW_T_MAX];
@@ -141,6 +152,11 @@ size_t fw_field_len(enum fw_field f);
 const char *fw_field_to_string(enum fw_field f);
 const char *fw_cmp_to_string(enum fw_cmp c);
 const char *fw_verdict_to_string(enum fw_verdict v);
+
+/* The name of table ti of every ruleset. */
+const char *fw_table_name(int ti);
+/* The index in fw_ruleset.t of sdnd's table family/name; -1: not one of sdnd's. */
+int fw_table_index(int family, const char *name);
 
 void fw_ruleset_init(struct fw_ruleset *rs);
 void fw_ruleset_done(struct fw_ruleset *rs);

@@ -239,7 +239,7 @@ int sdnd_fw_plan(struct sdnd_reconciler *rec, FILE *out)
 		const struct fw_op *o = &ops.v[i];
 
 		fprintf(out, "firewall: %s %s %s%s%s", fw_opk_to_string(o->kind),
-			o->table == FW_T_BRIDGE ? "bridge" : "inet", FW_TABLE,
+			o->table == FW_T_INET ? "inet" : "bridge", fw_table_name(o->table),
 			o->chain || o->set ? " " : "",
 			o->chain ? o->chain->name : o->set ? o->set->name : "");
 		if (o->kind == FWO_NEWRULES || o->kind == FWO_FLUSH)
@@ -352,6 +352,12 @@ again:
 		return 0;
 	}
 	memset(&d, 0, sizeof(d));
+	if (!fw->build.valid && !fw->build.tables && fw->nft) {
+		/* keep NICs in the bridge tables the kernel has them in (a restart, say) */
+		kernel = kernel_copy(fw, err, sizeof(err));
+		for (unsigned k = 0; kernel && k < FW_BRIDGE_TABLES_MAX; k++)
+			fw->build.tables += kernel->t[fw_bridge_table(k)].present;
+	}
 	if (changed) {
 		r = update(rec, shared, &d, err, sizeof(err));
 		if (r < 0) {

@@ -244,6 +244,85 @@ static void test_compile_fewer_rules(void **state)
 	zone_config_free(f.cfg);
 }
 
+/* nics-per-table: 1 and three NICs: four bridge tables, each NIC's part in the one it hashes to. */
+static void test_compile_tables(void **state)
+{
+	static const char *const names[] = { "tap1", "tap2", "tap3" };
+	struct fw_nic_input nic[3];
+	struct fw_ruleset rs;
+	struct fx f;
+	size_t i, k, n_nics = 0;
+	const char *at = strstr(base_doc, "firewall:\n") + strlen("firewall:\n");
+	char doc[4096];
+
+	snprintf(doc, sizeof(doc), "%.*s  nics-per-table: 1\n%s", (int)(at - base_doc), base_doc, at);
+	fx_init(&f, doc);
+	assert_int_equal(f.cfg->fw.nics_per_table, 1);
+	for (i = 0; i < 3; i++) {
+		nic[i] = f.nic[0];
+		nic[i].ifname = names[i];
+		nic[i].mac[5] = (uint8_t)i;
+	}
+	f.in.nics = nic;
+	f.in.n_nics = 3;
+	assert_int_equal(fw_input_tables(&f.in), 4);
+	compile_ok(&f.in, &rs);
+	for (k = 0; k < 4; k++) {
+		const struct fw_table *t = &rs.t[fw_bridge_table((unsigned)k)];
+
+		assert_true(t->present);
+		assert_non_null(fw_table_set(t, "nic-out"));
+		assert_non_null(fw_table_set(t, "ipset-mgmt-v4"));
+		assert_int_equal(fw_table_set(t, "ipset-mgmt-v4")->n,
+				 fw_table_set(&rs.t[FW_T_BRIDGE], "ipset-mgmt-v4")->n);
+		if (k == 0) {
+			assert_non_null(fw_table_chain(t, "vnet-web"));
+			continue;
+		}
+		assert_null(fw_table_set(t, "vnet-fwd"));
+		assert_int_equal(fw_table_chain(t, "prerouting-out")->prio, -1);
+		assert_int_equal(fw_table_chain(t, "prerouting-in")->prio, 1);
+		assert_true(has_rule(&rs, fw_bridge_table((unsigned)k), "prerouting-out",
+				     "iifname vmap @nic-out"));
+		assert_true(has_rule(&rs, fw_bridge_table((unsigned)k), "prerouting-in",
+				     "ether daddr vmap @nic-in-mac"));
+		assert_non_null(fw_table_chain(t, "forward"));
+		assert_non_null(fw_table_chain(t, "output"));
+		assert_null(fw_table_chain(t, "vnet-web"));
+	}
+	assert_false(rs.t[fw_bridge_table(4)].present);
+	for (i = 0; i < 3; i++) {
+		unsigned home = fw_nic_table(names[i], 4);
+		char chain[32];
+
+		snprintf(chain, sizeof(chain), "out-%s", names[i]);
+		for (k = 0; k < 4; k++) {
+			const struct fw_table *t = &rs.t[fw_bridge_table((unsigned)k)];
+
+			assert_true(!fw_table_chain(t, chain) == (k != home));
+		}
+	}
+	for (k = 0; k < 4; k++)
+		n_nics += fw_table_set(&rs.t[fw_bridge_table((unsigned)k)], "nic-out")->n;
+	assert_int_equal(n_nics, 3);
+	assert_string_equal(rs.t[fw_bridge_table(3)].name, "sdnd-3");
+	assert_int_equal(fw_table_index(NFPROTO_BRIDGE, "sdnd-3"), fw_bridge_table(3));
+	assert_int_equal(fw_table_index(NFPROTO_BRIDGE, "sdnd"), FW_T_BRIDGE);
+	assert_int_equal(fw_table_index(NFPROTO_INET, "sdnd"), FW_T_INET);
+	assert_int_equal(fw_table_index(NFPROTO_INET, "sdnd-1"), -1);
+	assert_int_equal(fw_table_index(NFPROTO_BRIDGE, "sdnd-16"), -1);
+	assert_int_equal(fw_table_index(NFPROTO_BRIDGE, "sdnd-01"), -1);
+	assert_int_equal(fw_table_index(NFPROTO_BRIDGE, "sdnda"), -1);
+	/* the NICs need 1, 2, 4 ... tables, and never more than FW_BRIDGE_TABLES_MAX */
+	assert_int_equal(fw_tables_for(0, 256), 1);
+	assert_int_equal(fw_tables_for(256, 256), 1);
+	assert_int_equal(fw_tables_for(257, 256), 2);
+	assert_int_equal(fw_tables_for(1000, 256), 4);
+	assert_int_equal(fw_tables_for(100000, 256), FW_BRIDGE_TABLES_MAX);
+	fw_ruleset_done(&rs);
+	zone_config_free(f.cfg);
+}
+
 static void test_tags(void **state)
 {
 	struct fw_ruleset a, b;
@@ -404,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_compile_layout),
 		cmocka_unit_test(test_compile_without_ct_and_firewall),
 		cmocka_unit_test(test_compile_fewer_rules),
+		cmocka_unit_test(test_compile_tables),
 		cmocka_unit_test(test_tags),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_strings),

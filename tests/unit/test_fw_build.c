@@ -35,6 +35,7 @@
 	"    zone: z1\n" \
 	"    subnets: {10.0.1.0/24: {gateway: 10.0.1.1, snat: true}}\n" \
 	"firewall:\n" \
+	"%s" \
 	"  ipsets:\n" \
 	"    mgmt: [10.0.0.0/24, \"!10.0.0.13\"%s]\n" \
 	"    other: [192.0.2.0/24, 2001:db8::/64]\n" \
@@ -69,11 +70,15 @@ struct world {
 	uint64_t rev;
 };
 
+/* "  nics-per-table: N\n" to spread the NICs over several bridge tables, or "" */
+static const char *per_table = "";
+
 static struct zone_config *parse(int which)
 {
 	char doc[4096];
 
-	snprintf(doc, sizeof(doc), DOC_FMT, which ? ", 10.9.0.99" : "", which ? "80,8443" : "80,443");
+	snprintf(doc, sizeof(doc), DOC_FMT, per_table, which ? ", 10.9.0.99" : "",
+		 which ? "80,8443" : "80,443");
 	return parse_env_ok(doc, NULL);
 }
 
@@ -175,17 +180,27 @@ static char *steps(const struct fw_ops *ops)
 static char *step(struct world *w, struct fw_build *b, bool shared, bool *ret_full,
 		  size_t *ret_names)
 {
+	struct fw_input in = w->in;
 	struct fw_ruleset full;
 	struct fw_ops ops, all;
 	struct fw_delta d;
 	char err[256], *a, *p;
-
-	fw_ruleset_init(&full);
-	assert_int_equal(fw_compile(&w->in, &full, err, sizeof(err)), 0);
-	assert_int_equal(fw_diff(&full, &b->rs, &all, NULL), 0);
+	size_t n_on = fw_input_nics_on(&w->in);
+	uint32_t per = w->in.cfg->nics_per_table;
 
 	if (fw_build_update(b, &w->in, shared, &d, err, sizeof(err)) < 0)
 		fail_msg("update: %s", err);
+	/* enough bridge tables for the NICs, and not four times too many */
+	assert_true(d.tables >= 1 && d.tables <= FW_BRIDGE_TABLES_MAX);
+	assert_true(n_on <= (size_t)per * d.tables || d.tables == FW_BRIDGE_TABLES_MAX);
+	assert_true(d.tables == 1 || n_on > (size_t)per * d.tables / 4);
+	if (b->valid && d.tables != b->tables)
+		assert_true(d.full);
+	/* a full compile spreading the NICs over as many tables */
+	in.tables = d.tables;
+	fw_ruleset_init(&full);
+	assert_int_equal(fw_compile(&in, &full, err, sizeof(err)), 0);
+	assert_int_equal(fw_diff(&full, &b->rs, &all, NULL), 0);
 	assert_int_equal(fw_diff(&d.new, d.full ? &b->rs : &d.old, &ops, NULL), 0);
 	a = steps(&all);
 	p = steps(&ops);
@@ -287,7 +302,11 @@ static void test_one_nic(void **state)
 	world_done(&w);
 }
 
-/* Many random changes, some of them with the shared part, against a full compile each time. */
+/*
+ * Many random changes, some of them with the shared part, against a full compile each time; with
+ * state, the NICs are spread over several bridge tables (8 NICs each), as many as their number
+ * (0 to 80) needs.
+ */
 static void test_random(void **state)
 {
 	struct fw_build b;
@@ -296,7 +315,9 @@ static void test_random(void **state)
 	bool full;
 	size_t names;
 	int round;
+	unsigned max_tables = 1;
 
+	per_table = *state ? *state : "";
 	world_init(&w, 40);
 	fw_build_init(&b);
 	for (round = 0; round < 150; round++) {
@@ -324,9 +345,15 @@ static void test_random(void **state)
 		refresh(&w);
 		s = step(&w, &b, shared, &full, &names);
 		free(s);
+		if (b.tables > max_tables)
+			max_tables = b.tables;
 	}
+	/* the NICs were spread (the tables came and went, each time checked above) */
+	if (*state)
+		assert_true(max_tables >= 8);
 	fw_build_done(&b);
 	world_done(&w);
+	per_table = "";
 }
 
 int main(void)
@@ -334,6 +361,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_nic),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test_prestate(test_random, "  nics-per-table: 8\n"),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -390,9 +390,12 @@ static void test_sections(void **state)
 	EXPECT_ERRORS(
 		HEAD "firewall: {ipset: {}, groups: [], aliases: 1}\n",
 		"t.yaml:4:12: firewall.ipset: unknown key \"ipset\" (expected one of: ipsets, "
-		"aliases, groups, vnets)",
+		"aliases, groups, vnets, nics-per-table)",
 		"t.yaml:4:31: firewall.groups: expected a mapping, got a list",
 		"t.yaml:4:44: firewall.aliases: expected a mapping, got \"1\"");
+	EXPECT_ERRORS(HEAD "firewall: {nics-per-table: 0}\n",
+		      "t.yaml:4:28: firewall.nics-per-table: expected an integer between 1 and "
+		      "65535, got 0");
 }
 
 static void test_names(void **state)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "sdnd/util.h"
 
@@ -187,6 +188,25 @@ static int extract(const struct fw_ruleset *rs, const struct scope *s, struct fw
 /* ---- update ------------------------------------------------------------------------------ */
 
 /*
+ * The kinds of the ipsets' sets (hash or interval). The kernel cannot change a set's kind while
+ * rules refer to it: a change means a new table, compiled in full.
+ */
+static uint64_t set_kinds(const struct fw_input *in)
+{
+	uint64_t h = SDND_FNV64_INIT;
+	size_t i;
+
+	for (i = 0; in->cfg && i < in->cfg->n_ipsets; i++) {
+		const struct fw_ipset *ip = &in->cfg->ipsets[i];
+		bool k[2] = { fw_ipset_interval(ip, AF_INET), fw_ipset_interval(ip, AF_INET6) };
+
+		h = sdnd_fnv64(h, ip->name, strlen(ip->name) + 1);
+		h = sdnd_fnv64(h, k, sizeof(k));
+	}
+	return h;
+}
+
+/*
  * How many bridge tables in's NICs are spread over: as many as b has (or was told the kernel
  * has), while that is neither too few nor four times too many; else as many as they need. The
  * margin keeps NICs where they are while their number goes up and down a little.
@@ -230,6 +250,7 @@ int fw_build_update(struct fw_build *b, const struct fw_input *in, bool shared,
 	if (!taken || !mask || !d->nics || fw_input_macs_taken(in, taken) < 0)
 		goto fail;
 	d->groups = shared && in->cfg ? fw_groups_hash(SDND_FNV64_INIT, in->cfg) : b->groups;
+	d->set_kinds = shared ? set_kinds(in) : b->set_kinds;
 
 	/* the digest of every NIC with a firewall, taken anew only where its input changed */
 	for (i = 0; i < in->n_nics; i++) {
@@ -273,7 +294,8 @@ int fw_build_update(struct fw_build *b, const struct fw_input *in, bool shared,
 
 	k = n > b->n_nics ? n : b->n_nics;
 	d->full = !b->valid || fw_input_bridge(in) != b->rs.t[FW_T_BRIDGE].present ||
-		  d->tables != b->tables || (d->n_names > PARTIAL_MIN && d->n_names > k / 4);
+		  d->tables != b->tables || d->set_kinds != b->set_kinds ||
+		  (d->n_names > PARTIAL_MIN && d->n_names > k / 4);
 	if (d->full) {
 		d->shared = true;
 		r = fw_compile_parts(in, true, NULL, taken, &d->new, err, err_size);
@@ -466,6 +488,7 @@ int fw_build_commit(struct fw_build *b, struct fw_delta *d)
 	d->n_nics = 0;
 	b->groups = d->groups;
 	b->tables = d->tables;
+	b->set_kinds = d->set_kinds;
 	b->valid = true;
 	return 0;
 }

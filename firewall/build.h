@@ -40,6 +40,7 @@ struct fw_build {
 	 * they are.
 	 */
 	unsigned tables;
+	uint64_t set_kinds;            /* digest of the ipsets' kinds (hash or interval) */
 	bool valid;                    /* rs was compiled (else the next update compiles all) */
 };
 
@@ -54,6 +55,7 @@ struct fw_delta {
 	size_t n_nics;
 	uint64_t groups;
 	unsigned tables;
+	uint64_t set_kinds;
 };
 
 void fw_build_init(struct fw_build *b);
@@ -67,7 +69,7 @@ void fw_build_done(struct fw_build *b);
  * the NIC's name, MAC or firewall does (a firewall that belongs to the configuration, and may
  * change with it, gets key 0). The NICs of in must have distinct names. Everything is compiled anew
  * when b is not valid, when the bridge table comes or goes, when NICs move to more or fewer
- * bridge tables, or when many NICs changed at once.
+ * bridge tables, when an ipset's set changes kind, or when many NICs changed at once.
  * 0, or an error of fw_compile() (with err) and d empty.
  */
 int fw_build_update(struct fw_build *b, const struct fw_input *in, bool shared,

@@ -805,6 +805,17 @@ static void vnet(struct cctx *x, const struct fw_vnet_input *v)
 	map_elem(x, MAP_VNET_FWD, key, 16, c->name);
 }
 
+bool fw_ipset_interval(const struct fw_ipset *ip, int family)
+{
+	size_t i;
+
+	for (i = 0; i < ip->n; i++)
+		if (ip->r[i].lo.family == family &&
+		    memcmp(ip->r[i].lo.addr, ip->r[i].hi.addr, family == AF_INET6 ? 16 : 4))
+			return true;
+	return false;
+}
+
 static void ipsets(struct cctx *x)
 {
 	const struct fw_config *cfg = x->in->cfg;
@@ -819,8 +830,8 @@ static void ipsets(struct cctx *x)
 			struct fw_set *s;
 
 			snprintf(name, sizeof(name), "ipset-%s-%s", ip->name, f ? "v6" : "v4");
-			s = fw_table_add_set(x->bt, name, f ? FWK_IPV6 : FWK_IPV4, f ? 16 : 4, true,
-					     false);
+			s = fw_table_add_set(x->bt, name, f ? FWK_IPV6 : FWK_IPV4, f ? 16 : 4,
+					     fw_ipset_interval(ip, family), false);
 			if (!s) {
 				oom(x);
 				return;

@@ -73,6 +73,11 @@ const char *fw_part_of(const char *name, bool set);
 unsigned fw_tables_for(size_t n_nics, uint32_t per_table);
 unsigned fw_nic_table(const char *ifname, unsigned n_tables);
 unsigned fw_input_tables(const struct fw_input *in);
+/*
+ * Is the family's set of ipset ip an interval set (it has a range)? Sets of single addresses are
+ * hash sets: the kernel adds and removes their elements without going over the others.
+ */
+bool fw_ipset_interval(const struct fw_ipset *ip, int family);
 /* How many NICs of in have a firewall. */
 size_t fw_input_nics_on(const struct fw_input *in);
 /* Does in need the bridge table at all? */

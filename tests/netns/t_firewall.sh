@@ -34,14 +34,16 @@ MAC_E=02:00:00:00:02:05   # gE, tap201i0, 10.0.2.5 on vnet dmz
 SPOOF=02:00:00:00:01:99   # a MAC nobody has
 
 # cfg: write the configuration atomically, as an editor would. Variables: MGMT_EXTRA (more
-# entries of ipset mgmt), DMZ_EXTRA (more keys of vnet dmz), BAD (more rules of tap100i0).
-MGMT_EXTRA= DMZ_EXTRA= BAD=
+# entries of ipset mgmt), DMZ_EXTRA (more keys of vnet dmz), BAD (more rules of tap100i0),
+# PER_TABLE (a firewall.nics-per-table line).
+MGMT_EXTRA= DMZ_EXTRA= BAD= PER_TABLE=
 cfg() {
 	cat >"$T/sdn.yaml.new" <<YAML
 version: 1
 zones:
   z1: {type: simple}
 firewall:
+$PER_TABLE
   ipsets:
     mgmt: [10.0.1.16/29, "!10.0.1.21", 192.0.2.7$MGMT_EXTRA]
   aliases:
@@ -244,6 +246,8 @@ lladdr_is() {
 }
 # in_chain CHAIN REGEX: a rule of bridge sdnd CHAIN matches REGEX (nft list syntax)
 in_chain() { nsx n1 nft list chain bridge sdnd "$1" 2>/dev/null | grep -q -E -- "$2"; }
+# bridge_set_has TABLE SET ADDR: bridge TABLE's SET lists ADDR
+bridge_set_has() { nsx n1 nft list set bridge "$1" "$2" 2>/dev/null | grep -q -F -- "$3"; }
 
 # guest NAME IFNAME ADDR MAC: a guest namespace whose eth0 is the peer of IFNAME on n1
 guest() {
@@ -722,7 +726,55 @@ bad_put "API: a missing ipset: 400, where firewall.rules[0].source" "firewall.ru
 check "... the attachment is unchanged" test "$(api "$A/tap101i0")" = "$att_before"
 check "... and so is the firewall" same_fw "$before"
 
-log "11. status (at ${SECONDS}s)"
+log "11. NICs spread over two bridge tables (at ${SECONDS}s)"
+# bridge_chain TABLE CHAIN REGEX: a rule of bridge TABLE's CHAIN matches REGEX
+bridge_chain() { nsx n1 nft list chain bridge "$1" "$2" 2>/dev/null | grep -q -E -- "$3"; }
+# which table a NIC goes to is FNV-1a of its name modulo the number of tables
+tables_split() {
+	bridge_chain sdnd out-tap100i0 . && bridge_chain sdnd-1 out-tap101i0 . &&
+		! bridge_chain sdnd out-tap101i0 . && bridge_chain sdnd-1 in-tap101i0 'dport 7001 drop'
+}
+more_hooks() {
+	nsx n1 nft -j list table bridge sdnd-1 | python3 -c '
+import json, sys
+c = {o["chain"]["name"]: o["chain"] for o in json.load(sys.stdin)["nftables"] if "chain" in o}
+assert c["prerouting-out"]["hook"] == "prerouting" and c["prerouting-out"]["prio"] == -1
+assert c["prerouting-in"]["hook"] == "prerouting" and c["prerouting-in"]["prio"] == 1
+assert c["forward"]["hook"] == "forward" and c["output"]["hook"] == "output"'
+}
+tables_joined() {
+	! nsx n1 nft list table bridge sdnd-1 >/dev/null 2>&1 &&
+		bridge_chain sdnd in-tap101i0 'dport 7001 drop'
+}
+g=$(gen)
+PER_TABLE="  nics-per-table: 1"
+cfg
+wait_for 10 "nics-per-table: 1 for two NICs with a firewall: reloaded and applied" \
+	fw_status "d['generation'] == $g + 1 and f.get('state') == 'in-sync'"
+check "tap100i0's chains stay in bridge sdnd, tap101i0's move to bridge sdnd-1" tables_split
+check "bridge sdnd-1: out stages at priority -1 (before vnets), in stages at 1 (after)" more_hooks
+check "bridge sdnd-1 has its own copy of ipset mgmt" bridge_set_has sdnd-1 ipset-mgmt-v4 10.0.1.200
+probe gB tcp - 2 10.0.1.10:80 10.0.1.10:9999
+expect "gB (sdnd-1) -> gA (sdnd) tcp 80: accepted" ok "${R[0]:-}"
+expect "gB -> gA tcp 9999 (gA's policy-in drop): dropped" timeout "${R[1]:-}"
+probe gA tcp - 3 10.0.1.20:7777 10.0.1.20:7000
+expect "gA -> gB tcp 7777: accepted, and the reply comes back" ok "${R[0]:-}"
+expect "gA -> gB tcp 7000 (gB's rule, in sdnd-1): dropped" timeout "${R[1]:-}"
+probe gB tcp - 3 10.0.1.10:81
+expect "gB -> gA tcp 81 (gA's reject): connection refused" refused "${R[0]:-}"
+nsx n1 nft flush chain bridge sdnd-1 in-tap101i0
+wait_for 3 "a flushed chain of bridge sdnd-1 is repaired" \
+	bridge_chain sdnd-1 in-tap101i0 'dport 7001 drop'
+g=$(gen)
+PER_TABLE=
+cfg
+wait_for 10 "nics-per-table back to its default: reloaded and applied" \
+	fw_status "d['generation'] == $g + 1 and f.get('state') == 'in-sync'"
+check "... bridge sdnd-1 is gone, tap101i0's chains are back in bridge sdnd" tables_joined
+probe gA tcp - 3 10.0.1.20:7000
+expect "... and gA -> gB tcp 7000 is still dropped" timeout "${R[0]:-}"
+
+log "12. status (at ${SECONDS}s)"
 api http://x/v1/status >"$T/st.json"
 python3 -c "import json; print('# firewall:', json.dumps(json.load(open('$T/st.json')).get('firewall')))"
 check "GET /v1/status: firewall in-sync, enabled, with conntrack, chains, rules, sets, elements" jq_ "

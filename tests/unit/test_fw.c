@@ -117,6 +117,9 @@ static void test_compile_layout(void **state)
 	     *n; n++)
 		assert_non_null(fw_table_chain(&rs.t[FW_T_BRIDGE], *n));
 	assert_true(fw_table_chain(&rs.t[FW_T_BRIDGE], "prerouting")->base);
+	/* an ipset with ranges is an interval set, one of single addresses (or none) a hash set */
+	assert_true(fw_table_set(&rs.t[FW_T_BRIDGE], "ipset-mgmt-v4")->interval);
+	assert_false(fw_table_set(&rs.t[FW_T_BRIDGE], "ipset-mgmt-v6")->interval);
 	assert_true(has_rule(&rs, FW_T_BRIDGE, "prerouting",
 			     "ct state established,related accept"));
 	assert_true(has_rule(&rs, FW_T_BRIDGE, "prerouting", "iifname vmap @nic-out"));

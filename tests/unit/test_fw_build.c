@@ -25,7 +25,10 @@
 #define N_NICS 80
 #define N_VARIANTS 4
 
-/* Two versions of one document: the second has another ipset element and another group rule. */
+/*
+ * Two versions of one document: the second has another ipset element, another group rule and,
+ * with flip_kind, a hash set where the first has an interval set.
+ */
 #define DOC_FMT \
 	"version: 1\n" \
 	"node: n1\n" \
@@ -38,7 +41,7 @@
 	"%s" \
 	"  ipsets:\n" \
 	"    mgmt: [10.0.0.0/24, \"!10.0.0.13\"%s]\n" \
-	"    other: [192.0.2.0/24, 2001:db8::/64]\n" \
+	"    other: [192.0.2.0/24, %s]\n" \
 	"  groups:\n" \
 	"    webserver:\n" \
 	"      - {dir: in, action: accept, proto: tcp, dport: \"%s\"}\n" \
@@ -72,13 +75,15 @@ struct world {
 
 /* "  nics-per-table: N\n" to spread the NICs over several bridge tables, or "" */
 static const char *per_table = "";
+/* the second document turns other's IPv6 set from an interval set into a hash set */
+static bool flip_kind;
 
 static struct zone_config *parse(int which)
 {
 	char doc[4096];
 
 	snprintf(doc, sizeof(doc), DOC_FMT, per_table, which ? ", 10.9.0.99" : "",
-		 which ? "80,8443" : "80,443");
+		 which && flip_kind ? "2001:db8::1" : "2001:db8::/64", which ? "80,8443" : "80,443");
 	return parse_env_ok(doc, NULL);
 }
 
@@ -318,6 +323,7 @@ static void test_random(void **state)
 	unsigned max_tables = 1;
 
 	per_table = *state ? *state : "";
+	flip_kind = true;
 	world_init(&w, 40);
 	fw_build_init(&b);
 	for (round = 0; round < 150; round++) {
@@ -354,6 +360,7 @@ static void test_random(void **state)
 	fw_build_done(&b);
 	world_done(&w);
 	per_table = "";
+	flip_kind = false;
 }
 
 int main(void)

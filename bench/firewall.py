@@ -137,12 +137,16 @@ def write_state(d, n, changed=None):
 
 # --- nftables ----------------------------------------------------------------------------
 def nft_blocks(script):
-    """{("chain"|"set"|"map", name): text} of an `nft list`-style script."""
-    out, cur, buf = {}, None, []
+    """{("chain"|"set"|"map", name, "bridge TABLE"): text} of an `nft list`-style script."""
+    out, cur, buf, table = {}, None, [], ""
     for line in script.splitlines():
+        t = re.match(r"^table (\S+ \S+) \{$", line)
+        if t:
+            table = t.group(1)
+            continue
         m = re.match(r"^\t(chain|set|map) (\S+) \{$", line)
         if m:
-            cur, buf = (m.group(1), m.group(2)), []
+            cur, buf = (m.group(1), m.group(2), table), []
         elif cur and line == "\t}":
             out[cur] = "\n".join(buf)
             cur = None
@@ -192,9 +196,23 @@ def ruleset(ns):
                                        re.match(r"^(in|inb|out)-", c))}
 
 
+def bridge_tables(ns):
+    """sdnd's bridge tables in ns: sdnd, and sdnd-1, sdnd-2... when NICs are spread over more."""
+    p = run(["ip", "netns", "exec", ns, "nft", "-j", "list", "tables", "bridge"])
+    return sorted((t["table"]["name"] for t in json.loads(p.stdout)["nftables"]
+                   if "table" in t and re.fullmatch(r"sdnd(-[0-9]+)?", t["table"]["name"])),
+                  key=lambda x: (len(x), x))
+
+
 def chain_dports(ns, chain):
-    """Every th dport value the rules of bridge sdnd CHAIN match."""
-    p = run(["ip", "netns", "exec", ns, "nft", "-j", "list", "chain", "bridge", "sdnd", chain])
+    """Every th dport value the rules of CHAIN in one of sdnd's bridge tables match."""
+    for t in bridge_tables(ns):
+        p = subprocess.run(["ip", "netns", "exec", ns, "nft", "-j", "list", "chain", "bridge",
+                            t, chain], capture_output=True, text=True)
+        if p.returncode == 0:
+            break
+    else:
+        raise BenchError(f"no bridge table of sdnd's in {ns} has chain {chain}")
     ports = set()
 
     def walk(x):
@@ -570,8 +588,8 @@ class Bench:
         out = []
         for key, body in sorted(to.items()):
             if key[0] == "chain" and frm.get(key) != body:
-                out.append(f"flush chain bridge sdnd {key[1]}")
-                out.append(f"table bridge sdnd {{\n\tchain {key[1]} {{\n{body}\n\t}}\n}}")
+                out.append(f"flush chain {key[2]} {key[1]}")
+                out.append(f"table {key[2]} {{\n\tchain {key[1]} {{\n{body}\n\t}}\n}}")
         return "\n".join(out) + "\n"
 
     # --- 2. one attachment changed ----------------------------------------------------------
@@ -630,6 +648,9 @@ class Bench:
         batches, elems = st["firewall"]["batches"], st["firewall"]["elements"]
         lat, bus, kus = [], [], []
         res["el_put"], res["el_batch"], res["el_kernel"] = lat, bus, kus
+        # every bridge table has its copy of the ipset
+        tables = bridge_tables(dm["ns"])
+        res["el_tables"] = len(tables)
         for k in range(self.args.changes):
             extra = (k + 1) % 2
             lat.append(self.put_cfg(dm, self.cfg_text[extra]))
@@ -640,9 +661,9 @@ class Bench:
                 self.fail(f"{n} attachments: adding/removing one ipset element made "
                           f"{fw['batches'] - batches} batches, not 1 (last: "
                           f"{self.last_batch_line(dm)})")
-            if fw["elements"] != elems + extra:
+            if fw["elements"] != elems + extra * len(tables):
                 self.fail(f"{n} attachments: status shows {fw['elements']} elements, expected "
-                          f"{elems + extra}")
+                          f"{elems + extra * len(tables)}")
             batches = fw["batches"]
             bus.append(fw["last_batch_us"] / 1000.0)
             kus.append(fw["last_kernel_us"] / 1000.0)
@@ -668,12 +689,10 @@ class Bench:
             mon.stop()
         addr = big_addr(BIG)
         for what, ev, verb in (("add", ev_add, "add"), ("remove", ev_del, "delete")):
-            ok = len(ev) == 1 and ev[0].startswith(f"{verb} element bridge sdnd ipset-big-v4 ") \
-                and addr in ev[0]
-            if not ok:
+            want = sorted(f"{verb} element bridge {t} ipset-big-v4 {{ {addr} }}" for t in tables)
+            if sorted(ev) != want:
                 self.fail(f"{n} attachments: nft monitor during one ipset element {what}: "
-                          f"expected one '{verb} element bridge sdnd ipset-big-v4 {{ {addr} }}', "
-                          f"saw {len(ev)} events: {ev[:4]}")
+                          f"expected {want}, saw {len(ev)} events: {ev[:4]}")
         res["mon"] = (ev_add, ev_del)
         log(f"3. {n} attachments: nft monitor was ready after {res['mon_start']:.1f} s")
         self.settle(dm)
@@ -683,13 +702,15 @@ class Bench:
             verb = "add" if k % 2 == 0 else "delete"
             p = os.path.join(self.tmp, "peerel.nft")
             with open(p, "w") as f:
-                f.write(f"{verb} element bridge sdnd ipset-big-v4 {{ {addr} }}\n")
+                for t in tables:
+                    f.write(f"{verb} element bridge {t} ipset-big-v4 {{ {addr} }}\n")
             t0 = time.perf_counter()
             run(["ip", "netns", "exec", pns, "nft", "-f", p])
             plat.append(time.perf_counter() - t0)
         if self.args.peer_changes % 2:
-            run(["ip", "netns", "exec", pns, "nft", "delete", "element", "bridge", "sdnd",
-                 "ipset-big-v4", "{", addr, "}"])
+            for t in tables:
+                run(["ip", "netns", "exec", pns, "nft", "delete", "element", "bridge", t,
+                     "ipset-big-v4", "{", addr, "}"])
         res["peer_el"] = plat
 
     # --- 4. nothing to do -------------------------------------------------------------------
@@ -842,8 +863,10 @@ class Bench:
         row("   firewall.last_batch_us", each(lambda r: p5090(r["el_batch"])), "goal: at most 5 ms")
         row("   ... of which the kernel (last_kernel_us)", each(lambda r: p5090(r["el_kernel"])))
         row("   ... what the batch changed (daemon log)", each(lambda r: brief(r["elem_what"])))
+        row("   bridge tables holding the ipset", each(lambda r: str(r["el_tables"])),
+            "NICs spread over tables of 256 (firewall.nics-per-table)")
         row("   nft monitor: events for one add / one remove",
-            each(lambda r: f"{len(r['mon'][0])} / {len(r['mon'][1])}"), "expected: 1 / 1")
+            each(lambda r: f"{len(r['mon'][0])} / {len(r['mon'][1])}"), "expected: one per table")
         row("   nft -f add / delete element: wall, p50 / p90",
             each(lambda r: p5090([x * 1000 for x in r["peer_el"]])))
         lines.append("4. nothing to do (5 PUTs each), p50")

@@ -159,9 +159,15 @@ static int elem_qcmp(const void *a, const void *b)
 
 void fw_set_sort(struct fw_set *s)
 {
+	size_t i;
+
+	/* the compiler mostly adds elements in order (ipsets come sorted): check first */
+	for (i = 1; i < s->n && fw_elem_cmp(s, &s->e[i - 1], &s->e[i]) <= 0; i++)
+		;
+	if (i >= s->n)
+		return;
 	sort_set = s;
-	if (s->n > 1)
-		qsort(s->e, s->n, sizeof(*s->e), elem_qcmp);
+	qsort(s->e, s->n, sizeof(*s->e), elem_qcmp);
 }
 
 void fw_table_sort(struct fw_table *t)

@@ -251,17 +251,22 @@ static int diff_table(const struct fw_table *w, const struct fw_table *h, int ti
 			st->rules += wc->n;
 		}
 	}
+	/* chains that go: all emptied first, as one may jump to another (inu- to in-) */
+	for (i = 0; i < h->n_chains; i++) {
+		const struct fw_chain *hc = &h->chains[i];
+
+		if (!hc->n || fw_table_chain(w, hc->name))
+			continue;
+		if (!(o = op_add(ops, FWO_FLUSH, ti)))
+			return -ENOMEM;
+		o->chain = hc;
+		st->rules += hc->n;
+	}
 	for (i = 0; i < h->n_chains; i++) {
 		const struct fw_chain *hc = &h->chains[i];
 
 		if (fw_table_chain(w, hc->name))
 			continue;
-		if (hc->n) {
-			if (!(o = op_add(ops, FWO_FLUSH, ti)))
-				return -ENOMEM;
-			o->chain = hc;
-			st->rules += hc->n;
-		}
 		if (!(o = op_add(ops, FWO_DELCHAIN, ti)))
 			return -ENOMEM;
 		o->chain = hc;

@@ -452,6 +452,23 @@ static void test_diff(void **state)
 	}
 	fw_ops_done(&ops);
 
+	/* the NIC goes: its chains are all emptied before any is deleted (inu- jumps to in-) */
+	g = f;
+	g.in.nics = g.nic;
+	g.in.vnets = &g.vnet;
+	g.nic[0].fw = NULL;
+	fw_ruleset_done(&want);
+	compile_ok(&g.in, &want);
+	assert_int_equal(fw_diff(&want, &have, &ops, &st), 0);
+	assert_int_equal(count_ops(&ops, FWO_DELCHAIN), 4); /* out-, in-, inb-, inu-tap1 */
+	for (size_t i = 0, flushes = 0; i < ops.n; i++) {
+		if (ops.v[i].kind == FWO_FLUSH)
+			flushes++;
+		if (ops.v[i].kind == FWO_DELCHAIN)
+			assert_int_equal(flushes, 4);
+	}
+	fw_ops_done(&ops);
+
 	/* nothing wanted: the tables go */
 	assert_int_equal(fw_diff(&empty, &have, &ops, &st), 0);
 	assert_int_equal(ops.n, 2);

@@ -213,8 +213,7 @@ static uint64_t set_kinds(const struct fw_input *in)
  */
 static unsigned tables(const struct fw_build *b, const struct fw_input *in)
 {
-	uint32_t per = in->cfg && in->cfg->nics_per_table ? in->cfg->nics_per_table
-							  : FW_NICS_PER_TABLE;
+	uint32_t per = fw_input_per_table(in);
 	size_t n = fw_input_nics_on(in);
 	unsigned k = b->tables;
 

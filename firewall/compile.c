@@ -1047,9 +1047,8 @@ bool fw_input_bridge(const struct fw_input *in)
 {
 	size_t i;
 
-	for (i = 0; i < in->n_nics; i++)
-		if (nic_on(&in->nics[i]))
-			return true;
+	if (fw_input_nics_on(in))
+		return true;
 	for (i = 0; i < in->n_vnets; i++)
 		if (vnet_on(&in->vnets[i]))
 			return true;
@@ -1065,12 +1064,15 @@ size_t fw_input_nics_on(const struct fw_input *in)
 	return n;
 }
 
+uint32_t fw_input_per_table(const struct fw_input *in)
+{
+	return in->cfg && in->cfg->nics_per_table ? in->cfg->nics_per_table : FW_NICS_PER_TABLE;
+}
+
 unsigned fw_tables_for(size_t n_nics, uint32_t per_table)
 {
 	unsigned k = 1;
 
-	if (!per_table)
-		per_table = FW_NICS_PER_TABLE;
 	while (k < FW_BRIDGE_TABLES_MAX && n_nics > (size_t)per_table * k)
 		k *= 2;
 	return k;
@@ -1080,7 +1082,7 @@ unsigned fw_input_tables(const struct fw_input *in)
 {
 	if (in->tables)
 		return in->tables < FW_BRIDGE_TABLES_MAX ? in->tables : FW_BRIDGE_TABLES_MAX;
-	return fw_tables_for(fw_input_nics_on(in), in->cfg ? in->cfg->nics_per_table : 0);
+	return fw_tables_for(fw_input_nics_on(in), fw_input_per_table(in));
 }
 
 unsigned fw_nic_table(const char *ifname, unsigned n_tables)

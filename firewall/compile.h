@@ -66,10 +66,12 @@ const char *fw_part_of(const char *name, bool set);
  * its own base chains (prerouting-out at priority -1 for the out stages, prerouting-in at 1 for
  * the in stages, forward and output), the NICs' maps and a copy of every ipset.
  *
- * fw_tables_for(): how many tables n NICs with a firewall need at per_table each (0: the
- * default), a power of two up to FW_BRIDGE_TABLES_MAX. fw_nic_table(): which of n_tables
- * (0: bridge sdnd) holds NIC ifname. fw_input_tables(): in->tables, or as many as its NICs need.
+ * fw_input_per_table(): NICs per table, from in's configuration or the default.
+ * fw_tables_for(): how many tables n NICs with a firewall need at per_table each, a power of two
+ * up to FW_BRIDGE_TABLES_MAX. fw_nic_table(): which of n_tables (0: bridge sdnd) holds NIC
+ * ifname. fw_input_tables(): in->tables, or as many as its NICs need.
  */
+uint32_t fw_input_per_table(const struct fw_input *in);
 unsigned fw_tables_for(size_t n_nics, uint32_t per_table);
 unsigned fw_nic_table(const char *ifname, unsigned n_tables);
 unsigned fw_input_tables(const struct fw_input *in);

@@ -155,7 +155,7 @@ struct fw_config {
 	size_t n_vnets;
 	struct fw_nic_conf *nics;
 	size_t n_nics;
-	/* guest NICs per bridge table before they are spread over more (see compile.h) */
+	/* guest NICs per bridge table before they are spread over more (compile.h); 0: default */
 	uint32_t nics_per_table;
 };
 

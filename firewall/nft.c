@@ -656,11 +656,6 @@ static int enc_verdict(struct nftnl_rule *r, const struct fw_nrule *nr)
 	return add_expr(r, e);
 }
 
-static int table_family(int ti)
-{
-	return ti == FW_T_INET ? NFPROTO_INET : NFPROTO_BRIDGE;
-}
-
 
 static int enc_rule(struct fw_nft *n, const struct fw_op *op, const struct fw_nrule *nr)
 {
@@ -678,7 +673,7 @@ static int enc_rule(struct fw_nft *n, const struct fw_op *op, const struct fw_nr
 		goto out;
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, fw_table_name(op->table));
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, op->chain->name);
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, (uint32_t)table_family(op->table));
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, (uint32_t)fw_table_family(op->table));
 	for (i = 0; i < nr->n_m; i++) {
 		ct |= nr->m[i].field == FWF_CT_STATE;
 		ret = enc_match(r, &nr->m[i]);
@@ -704,7 +699,7 @@ static int enc_rule(struct fw_nft *n, const struct fw_op *op, const struct fw_nr
 		goto out;
 	nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
 			    nftnl_udata_buf_len(ud));
-	nlh = msg_start(n, NFT_MSG_NEWRULE, table_family(op->table),
+	nlh = msg_start(n, NFT_MSG_NEWRULE, fw_table_family(op->table),
 			NLM_F_APPEND | NLM_F_CREATE, op, ct);
 	if (!nlh)
 		goto out;
@@ -725,7 +720,7 @@ static int enc_table(struct fw_nft *n, const struct fw_op *op, uint16_t type)
 	if (!t)
 		return -ENOMEM;
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, fw_table_name(op->table));
-	nlh = msg_start(n, type, table_family(op->table), type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0,
+	nlh = msg_start(n, type, fw_table_family(op->table), type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0,
 			op, false);
 	if (nlh) {
 		nftnl_table_nlmsg_build_payload(nlh, t);
@@ -751,7 +746,7 @@ static int enc_chain(struct fw_nft *n, const struct fw_op *op, uint16_t type)
 		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, fc->nat ? "nat" : "filter");
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	}
-	nlh = msg_start(n, type, table_family(op->table), type == NFT_MSG_NEWCHAIN ? NLM_F_CREATE : 0,
+	nlh = msg_start(n, type, fw_table_family(op->table), type == NFT_MSG_NEWCHAIN ? NLM_F_CREATE : 0,
 			op, false);
 	if (nlh) {
 		nftnl_chain_nlmsg_build_payload(nlh, c);
@@ -770,7 +765,7 @@ static int enc_flush(struct fw_nft *n, const struct fw_op *op)
 		return -ENOMEM;
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, fw_table_name(op->table));
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, op->chain->name);
-	nlh = msg_start(n, NFT_MSG_DELRULE, table_family(op->table), 0, op, false);
+	nlh = msg_start(n, NFT_MSG_DELRULE, fw_table_family(op->table), 0, op, false);
 	if (nlh) {
 		nftnl_rule_nlmsg_build_payload(nlh, r);
 		msg_end(n, nlh);
@@ -788,7 +783,7 @@ static struct nftnl_set *new_nset(const struct fw_op *op)
 		return NULL;
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, fw_table_name(op->table));
 	nftnl_set_set_str(s, NFTNL_SET_NAME, fs->name);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, (uint32_t)table_family(op->table));
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, (uint32_t)fw_table_family(op->table));
 	return s;
 }
 
@@ -810,7 +805,7 @@ static int enc_set(struct fw_nft *n, const struct fw_op *op, uint16_t type)
 		if (fs->map)
 			nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
 	}
-	nlh = msg_start(n, type, table_family(op->table), type == NFT_MSG_NEWSET ? NLM_F_CREATE : 0,
+	nlh = msg_start(n, type, fw_table_family(op->table), type == NFT_MSG_NEWSET ? NLM_F_CREATE : 0,
 			op, false);
 	if (nlh) {
 		nftnl_set_nlmsg_build_payload(nlh, s);
@@ -872,7 +867,7 @@ static int enc_elems(struct fw_nft *n, const struct fw_op *op, uint16_t type)
 				nftnl_set_free(s);
 				return -ENOMEM;
 			}
-		nlh = msg_start(n, type, table_family(op->table),
+		nlh = msg_start(n, type, fw_table_family(op->table),
 				type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0, op, false);
 		if (nlh) {
 			nftnl_set_elems_nlmsg_build_payload(nlh, s);

@@ -1603,7 +1603,6 @@ void zy_fw_parse(struct pctx *p, const struct ynode *fwn, const struct ynode *at
 
 	if (fwn && zy_as_map(p, fwn, "firewall", true) > 0)
 		zy_map_fields(p, fwn, "firewall", fl, ARRAY_SIZE(fl));
-	f.fw->nics_per_table = FW_NICS_PER_TABLE;
 	if (fl[F_NICS_PER_TABLE].val &&
 	    zy_get_uint(p, fl[F_NICS_PER_TABLE].val, "firewall.nics-per-table", 1, 65535, &u))
 		f.fw->nics_per_table = u;

@@ -76,9 +76,14 @@ void fw_ruleset_init(struct fw_ruleset *rs)
 	for (i = 0; i < _FW_T_MAX; i++) {
 		struct fw_table *t = &rs->t[i];
 
-		t->family = i == FW_T_INET ? NFPROTO_INET : NFPROTO_BRIDGE;
+		t->family = fw_table_family((int)i);
 		snprintf(t->name, sizeof(t->name), "%s", fw_table_name((int)i));
 	}
+}
+
+int fw_table_family(int ti)
+{
+	return ti == FW_T_INET ? NFPROTO_INET : NFPROTO_BRIDGE;
 }
 
 const char *fw_table_name(int ti)
@@ -135,14 +140,14 @@ void fw_ruleset_done(struct fw_ruleset *rs)
 	fw_ruleset_init(rs);
 }
 
-static int chain_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct fw_chain *)a)->name, ((const struct fw_chain *)b)->name);
-}
+/* Chains and sets begin with their names: one comparison sorts both, and finds a name in them. */
+_Static_assert(offsetof(struct fw_chain, name) == 0 && offsetof(struct fw_set, name) == 0,
+	       "chains and sets begin with their names");
 
-static int set_cmp(const void *a, const void *b)
+static int name_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct fw_set *)a)->name, ((const struct fw_set *)b)->name);
+	/* names are kept to FW_OBJNAME_MAX - 1 bytes: a longer one is looked up as kept */
+	return strncmp(a, b, FW_OBJNAME_MAX - 1);
 }
 
 int fw_elem_cmp(const struct fw_set *s, const struct fw_elem *a, const struct fw_elem *b)
@@ -175,9 +180,9 @@ void fw_table_sort(struct fw_table *t)
 	size_t j;
 
 	if (t->n_chains > 1)
-		qsort(t->chains, t->n_chains, sizeof(*t->chains), chain_cmp);
+		qsort(t->chains, t->n_chains, sizeof(*t->chains), name_cmp);
 	if (t->n_sets > 1)
-		qsort(t->sets, t->n_sets, sizeof(*t->sets), set_cmp);
+		qsort(t->sets, t->n_sets, sizeof(*t->sets), name_cmp);
 	for (j = 0; j < t->n_sets; j++)
 		fw_set_sort(&t->sets[j]);
 }
@@ -192,22 +197,13 @@ void fw_ruleset_sort(struct fw_ruleset *rs)
 
 struct fw_chain *fw_table_chain(const struct fw_table *t, const char *name)
 {
-	struct fw_chain key;
-
-	if (!t->n_chains)
-		return NULL;
-	snprintf(key.name, sizeof(key.name), "%s", name);
-	return bsearch(&key, t->chains, t->n_chains, sizeof(*t->chains), chain_cmp);
+	return t->n_chains ? bsearch(name, t->chains, t->n_chains, sizeof(*t->chains), name_cmp)
+			   : NULL;
 }
 
 struct fw_set *fw_table_set(const struct fw_table *t, const char *name)
 {
-	struct fw_set key;
-
-	if (!t->n_sets)
-		return NULL;
-	snprintf(key.name, sizeof(key.name), "%s", name);
-	return bsearch(&key, t->sets, t->n_sets, sizeof(*t->sets), set_cmp);
+	return t->n_sets ? bsearch(name, t->sets, t->n_sets, sizeof(*t->sets), name_cmp) : NULL;
 }
 
 struct fw_chain *fw_table_add_chain(struct fw_table *t, const char *name)

@@ -153,7 +153,8 @@ const char *fw_field_to_string(enum fw_field f);
 const char *fw_cmp_to_string(enum fw_cmp c);
 const char *fw_verdict_to_string(enum fw_verdict v);
 
-/* The name of table ti of every ruleset. */
+/* The family (NFPROTO_*) and name of table ti of every ruleset. */
+int fw_table_family(int ti);
 const char *fw_table_name(int ti);
 /* The index in fw_ruleset.t of sdnd's table family/name; -1: not one of sdnd's. */
 int fw_table_index(int family, const char *name);

@@ -191,7 +191,7 @@ static char *step(struct world *w, struct fw_build *b, bool shared, bool *ret_fu
 	struct fw_delta d;
 	char err[256], *a, *p;
 	size_t n_on = fw_input_nics_on(&w->in);
-	uint32_t per = w->in.cfg->nics_per_table;
+	uint32_t per = fw_input_per_table(&w->in);
 
 	if (fw_build_update(b, &w->in, shared, &d, err, sizeof(err)) < 0)
 		fail_msg("update: %s", err);

@@ -1,9 +1,10 @@
-# Shared by the benchmark wrappers (bench/attach.sh, bench/firewall.sh), sourced after they have
-# read their arguments. Expects NAME (for messages), ROOT, BUILD, PREFIX (of the network
-# namespaces the run makes) and BUILD_SDND; sets SDND (the binary to measure) and NOTE.
+# Shared by the benchmark wrappers (bench/run.sh, bench/attach.sh, bench/firewall.sh), sourced
+# after they have read their arguments. Expects NAME (for messages), ROOT, BUILD, PREFIX (of the
+# network namespaces the run makes) and BUILD_SDND; sets SDND (the binary to measure) and NOTE.
 
-# bench_setup CMD PACKAGE ...: root, the commands given (and python3, ip, bridge), what building
-# sdnd needs unless SDND names a binary, then an up-to-date Release build in BUILD.
+# bench_setup CMD PACKAGE ...: root, the commands given (and python3, ip, bridge; a CMD
+# "pc:MODULE" is a pkg-config module), what building sdnd needs unless SDND names a binary, then
+# an up-to-date Release build in BUILD.
 bench_setup() {
 	local missing=()
 
@@ -16,7 +17,10 @@ bench_setup() {
 	need_cmd bridge iproute2
 	need_cmd python3 python3
 	while [ $# -ge 2 ]; do
-		need_cmd "$1" "$2"
+		case $1 in
+		pc:*) pkg-config --exists "${1#pc:}" 2>/dev/null || missing+=("$2") ;;
+		*) need_cmd "$1" "$2" ;;
+		esac
 		shift 2
 	done
 	if [ -z "${SDND:-}" ]; then

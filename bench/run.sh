@@ -46,74 +46,15 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "run.sh: needs root (network namespaces)" >&2
-	exit 1
-fi
-
-# --- dependencies -----------------------------------------------------------------------------
-missing=()
-need_cmd() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
-need_cmd ip iproute2
-need_cmd bridge iproute2
-need_cmd gcc gcc
-need_cmd pkg-config pkg-config
-need_cmd python3 python3
-if command -v pkg-config >/dev/null 2>&1; then
-	pkg-config --exists libmnl || missing+=(libmnl-dev)
-else
-	missing+=(libmnl-dev)
-fi
-if [ -z "${SDND:-}" ]; then
-	need_cmd cmake cmake
-	need_cmd make make
-	if command -v pkg-config >/dev/null 2>&1; then
-		pkg-config --exists yaml-0.1 || missing+=(libyaml-dev)
-		pkg-config --exists json-c || missing+=(libjson-c-dev)
-		pkg-config --exists libmicrohttpd || missing+=(libmicrohttpd-dev)
-		pkg-config --exists libnftnl || missing+=(libnftnl-dev)
-	else
-		missing+=(libyaml-dev libjson-c-dev libmicrohttpd-dev libnftnl-dev)
-	fi
-fi
-if [ ${#missing[@]} -gt 0 ]; then
-	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
-	echo "# installing ${missing[*]}" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y --no-install-recommends "${missing[@]}" >&2 ||
-		{ apt-get update >&2 && apt-get install -y --no-install-recommends "${missing[@]}" >&2; }
-fi
-
-# --- build ------------------------------------------------------------------------------------
-if [ -z "${SDND:-}" ]; then
-	SDND=$BUILD/sdnd
-	if [ ! -x "$SDND" ]; then
-		echo "# building sdnd into $BUILD" >&2
-		cmake -S "$ROOT" -B "$BUILD" -DSDND_TESTS=OFF -DSDND_SANITIZE=OFF \
-			-DCMAKE_BUILD_TYPE=Release >&2
-		cmake --build "$BUILD" -j"$(nproc)" --target sdnd >&2
-	elif [ "$BUILD_SDND" = 1 ]; then
-		echo "# bringing $BUILD up to date" >&2
-		if ! cmake --build "$BUILD" -j"$(nproc)" --target sdnd >/dev/null 2>&1; then
-			echo "# warning: rebuilding failed; measuring the existing $SDND" >&2
-			NOTES+=(--note "rebuilding $BUILD failed: these figures are for the binary built earlier")
-		fi
-	fi
-fi
-[ -x "$SDND" ] || { echo "run.sh: no sdnd binary at $SDND" >&2; exit 1; }
+NAME=run.sh
+. "$HERE/lib.sh"
+# bench/repair.c is built here too
+bench_setup gcc gcc pkg-config pkg-config pc:libmnl libmnl-dev
+[ -z "$NOTE" ] ||
+	NOTES+=(--note "rebuilding $BUILD failed: these figures are for the binary built earlier")
 
 WORK=$(mktemp -d /tmp/sdnd-bench-bin.XXXXXX)
-cleanup() {
-	local ns
-	# Backstop only: bench.py removes its namespaces itself. Processes inside them are ours.
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$PREFIX" || true); do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'bench_cleanup; rm -rf "$WORK"' EXIT
 
 gcc -O2 -Wall -Wextra -pthread -o "$WORK/repair" "$HERE/repair.c" \
 	$(pkg-config --cflags --libs libmnl)

@@ -18,14 +18,13 @@ import os
 import random
 import re
 import resource
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-from benchlib import BenchError, log, pct, run
+from benchlib import BenchError, log, pct, run, run_bench
 
 PEERS = ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
 LOCAL, REMOTES = PEERS[0], PEERS[1:]
@@ -49,8 +48,9 @@ def timed(cmd, stdout=None, stderr=None):
 
 
 class Bench:
-    def __init__(self, args):
+    def __init__(self, args, sizes):
         self.args = args
+        self.sizes = sizes                    # the numbers of vnets to measure
         self.prefix = args.prefix
         self.ul = self.prefix + "ul"          # holds the far ends of every eth0 (teardown witness)
         self.tmp = tempfile.mkdtemp(prefix="sdnd-bench.")
@@ -59,6 +59,17 @@ class Bench:
         self.daemons = []
         self.results = {}
         self.notes = []
+
+    def bench(self):
+        """Every size in turn (run_bench calls it)."""
+        self.setup()
+        for n in self.sizes:
+            self.bench_n(n)
+
+    def failed(self):
+        """After a failure: keep the logs."""
+        print(f"(logs kept in {self.tmp}.failed)", file=sys.stderr)
+        subprocess.run(["cp", "-r", self.tmp, self.tmp + ".failed"])
 
     # --- namespaces ---------------------------------------------------------------------
     def setup(self):
@@ -492,38 +503,9 @@ def main():
     if args.repairs < 1 or args.resyncs < 1 or args.reloads < 1:
         ap.error("--repairs, --resyncs and --reloads must be at least 1")
 
-    b = Bench(args)
+    b = Bench(args, ns)
     b.notes.extend(args.note)
-
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    status = 0
-    try:
-        b.setup()
-        for n in ns:
-            b.bench_n(n)
-        b.report(args.header)
-    except BenchError as e:
-        print(f"BENCH FAILED: {e}", flush=True)
-        print(f"(logs kept in {b.tmp}.failed)", file=sys.stderr)
-        subprocess.run(["cp", "-r", b.tmp, b.tmp + ".failed"])
-        status = 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        status = 130
-    except Exception:
-        import traceback
-        print("BENCH FAILED: an error in the benchmark itself:", flush=True)
-        traceback.print_exc()
-        status = 1
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        b.cleanup()
-    return status
+    return run_bench(b, args.header)
 
 
 if __name__ == "__main__":

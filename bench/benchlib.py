@@ -98,6 +98,11 @@ def run_bench(b, header):
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         status = 130
+    except Exception:
+        import traceback
+        print("BENCH FAILED: an error in the benchmark itself:", flush=True)
+        traceback.print_exc()
+        status = 1
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -99,6 +99,18 @@ require_root() {
 
 nsx() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
 
+# guest NAME IFNAME ADDR MAC: a guest namespace (IPv6 off) whose eth0 (MAC; ADDR unless it is
+# "-") is the peer of IFNAME on n1; IFNAME is left down and in no bridge, as QEMU or LXC leave it
+# for their hook.
+guest() {
+	ip netns add "$P$1"
+	ip netns exec "$P$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip -n "$P$1" link set lo up
+	ip -n "${P}n1" link add "$2" type veth peer name eth0 netns "$P$1"
+	ip -n "$P$1" link set eth0 address "$4" up
+	if [ "$3" != - ]; then ip -n "$P$1" addr add "$3" dev eth0; fi
+}
+
 # underlay N: N nodes n1..nN with eth0 = 192.0.2.i/24 on a shared bridge (namespace "ul").
 underlay() {
 	local n=$1 i

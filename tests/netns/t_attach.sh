@@ -39,19 +39,6 @@ ln -s "$SDNCTL" "$T/bin/sdnd-ifup"
 ln -s "$SDNCTL" "$T/bin/sdnd-ifup@web"
 export SDND_SOCKET=$S
 
-# guest NAME IFNAME ADDR MAC: a guest namespace whose eth0 (ADDR, MAC) is the peer of IFNAME on
-# n1; IFNAME is left down and in no bridge, as QEMU or LXC leave it for their hook.
-guest() {
-	ip netns add "$P$1"
-	ip netns exec "$P$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$P$1" link set lo up
-	guest_link "$@"
-}
-guest_link() {
-	ip -n "${P}n1" link add "$2" type veth peer name eth0 netns "$P$1"
-	ip -n "$P$1" link set eth0 address "$4" up
-	ip -n "$P$1" addr add "$3" dev eth0
-}
 on() { link_is n1 "$1" "l.get('master') == '$2' and 'UP' in l['flags'] and l['mtu'] == 1400"; }
 unplugged() { ip -n "${P}n1" link show "$1" >/dev/null 2>&1 && link_is n1 "$1" "'master' not in l"; }
 # att_is IFNAME PYTHON-EXPR: sdnctl attachments --json, `a` the attachment of IFNAME (None: none)

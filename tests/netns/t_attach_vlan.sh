@@ -21,14 +21,6 @@ YAML
 S=$T/n1/sdnd.sock
 ctl() { "$SDNCTL" -S "$S" "$@"; }
 
-# guest NAME MAC: a guest namespace whose eth0 (MAC) is the peer of NAME on n1, not yet plugged
-guest() {
-	ip netns add "$P$1"
-	ip netns exec "$P$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$P$1" link set lo up
-	ip -n "${P}n1" link add "$1" type veth peer name eth0 netns "$P$1"
-	ip -n "$P$1" link set eth0 address "$2" up
-}
 # tagged NAME VID ADDR: an 802.1Q sub-interface eth0.VID with ADDR in guest NAME
 tagged() {
 	ip -n "$P$1" link add link eth0 name "eth0.$2" type vlan id "$2"
@@ -42,12 +34,12 @@ sdnd_start n1 "$T/sdn.yaml"
 wait_for 20 "n1 converges" in_sync n1
 check "vms filters VLANs" link_is n1 vms "l['linkinfo']['info_data']['vlan_filtering'] == 1"
 
-guest a10 bc:24:11:00:10:01
-guest b10 bc:24:11:00:10:02
-guest c20 bc:24:11:00:20:01
-guest tr bc:24:11:00:30:01
-guest df bc:24:11:00:40:01
-guest mx bc:24:11:00:50:01
+guest a10 a10 - bc:24:11:00:10:01
+guest b10 b10 - bc:24:11:00:10:02
+guest c20 c20 - bc:24:11:00:20:01
+guest tr tr - bc:24:11:00:30:01
+guest df df - bc:24:11:00:40:01
+guest mx mx - bc:24:11:00:50:01
 nsx a10 ip addr add 10.10.0.1/24 dev eth0
 nsx b10 ip addr add 10.10.0.2/24 dev eth0
 # in VLAN 20, and in VLAN 10's subnet too: only the VLAN keeps it from a10 and b10

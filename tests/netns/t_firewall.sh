@@ -249,15 +249,6 @@ in_chain() { nsx n1 nft list chain bridge sdnd "$1" 2>/dev/null | grep -q -E -- 
 # bridge_set_has TABLE SET ADDR: bridge TABLE's SET lists ADDR
 bridge_set_has() { nsx n1 nft list set bridge "$1" "$2" 2>/dev/null | grep -q -F -- "$3"; }
 
-# guest NAME IFNAME ADDR MAC: a guest namespace whose eth0 is the peer of IFNAME on n1
-guest() {
-	ip netns add "$P$1"
-	ip netns exec "$P$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$P$1" link set lo up
-	ip -n "$N1" link add "$2" type veth peer name eth0 netns "$P$1"
-	ip -n "$P$1" link set eth0 address "$4" up
-	ip -n "$P$1" addr add "$3" dev eth0
-}
 
 # fwstate: sdnd's tables in n1 as text, without handles: each chain's rules as their comments
 # (the tags) and expressions, each set's elements, sorted; for before/after comparisons

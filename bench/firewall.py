@@ -864,7 +864,7 @@ class Bench:
         row("   ... of which the kernel (last_kernel_us)", each(lambda r: p5090(r["el_kernel"])))
         row("   ... what the batch changed (daemon log)", each(lambda r: brief(r["elem_what"])))
         row("   bridge tables holding the ipset", each(lambda r: str(r["el_tables"])),
-            "NICs spread over tables of 256 (firewall.nics-per-table)")
+            "NICs spread by the default firewall.nics-per-table")
         row("   nft monitor: events for one add / one remove",
             each(lambda r: f"{len(r['mon'][0])} / {len(r['mon'][1])}"), "expected: one per table")
         row("   nft -f add / delete element: wall, p50 / p90",

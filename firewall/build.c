@@ -134,14 +134,19 @@ static int copy_chain(struct fw_table *t, const struct fw_chain *c)
 	return 0;
 }
 
-/* A copy of set s with only the elements keep() takes (NULL: all). */
-static int copy_set(struct fw_table *t, const struct fw_set *s, const struct scope *keep)
+/*
+ * A copy of set s: a map with only the elements keep takes, or (keep NULL) a set sharing s's
+ * elements.
+ */
+static int copy_set(struct fw_table *t, struct fw_set *s, const struct scope *keep)
 {
 	struct fw_set *n = fw_table_add_set(t, s->name, s->keytype, s->keylen, s->interval, s->map);
 	size_t i;
 
 	if (!n)
 		return -ENOMEM;
+	if (!keep)
+		return fw_set_share(n, s);
 	if (!s->n)
 		return 0;
 	n->e = malloc(s->n * sizeof(*n->e));
@@ -149,20 +154,19 @@ static int copy_set(struct fw_table *t, const struct fw_set *s, const struct sco
 		return -ENOMEM;
 	n->cap = s->n;
 	for (i = 0; i < s->n; i++)
-		if (!keep || elem_in(keep, &s->e[i]))
+		if (elem_in(keep, &s->e[i]))
 			n->e[n->n++] = s->e[i];
 	return 0;
 }
 
-/* The objects of rs in scope s, copied into ret (sorted, as rs is). */
-static int extract(const struct fw_ruleset *rs, const struct scope *s, struct fw_ruleset *ret)
+/* The objects of rs in scope s, copied into ret (sorted, as rs is; sets share rs's elements). */
+static int extract(struct fw_ruleset *rs, const struct scope *s, struct fw_ruleset *ret)
 {
 	size_t ti, i;
 	int r;
 
 	for (ti = 0; ti < _FW_T_MAX; ti++) {
-		const struct fw_table *t = &rs->t[ti];
-		struct fw_table *o = &ret->t[ti];
+		struct fw_table *t = &rs->t[ti], *o = &ret->t[ti];
 
 		/* inet sdnd is all shared */
 		if (ti == FW_T_INET && !s->shared)
@@ -172,7 +176,7 @@ static int extract(const struct fw_ruleset *rs, const struct scope *s, struct fw
 			if (chain_in(s, t->chains[i].name) && (r = copy_chain(o, &t->chains[i])) < 0)
 				return r;
 		for (i = 0; i < t->n_sets; i++) {
-			const struct fw_set *set = &t->sets[i];
+			struct fw_set *set = &t->sets[i];
 
 			if (set->map)
 				r = copy_set(o, set, s);
@@ -345,7 +349,7 @@ static int splice_elems(struct fw_set *t, const struct scope *s, struct fw_set *
 			j++;
 		}
 	}
-	free(t->e);
+	fw_set_drop_elems(t);
 	t->e = v;
 	t->n = n;
 	t->cap = cap;
@@ -385,7 +389,7 @@ static bool set_gone(const struct scope *s, const void *o)
 
 static void set_drop(void *o)
 {
-	free(((struct fw_set *)o)->e);
+	fw_set_drop_elems(o);
 }
 
 /* A map stays; its elements change. */
@@ -397,7 +401,7 @@ static int set_join(void *a, void *c, const struct scope *s)
 	if (!as->map || !cs->map)
 		return -1;
 	r = splice_elems(as, s, cs);
-	free(cs->e);
+	fw_set_drop_elems(cs);
 	return r < 0 ? -ENOMEM : 0;
 }
 

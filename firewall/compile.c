@@ -816,7 +816,8 @@ bool fw_ipset_interval(const struct fw_ipset *ip, int family)
 	return false;
 }
 
-static void ipsets(struct cctx *x)
+/* The ipsets' sets; elems false: empty, to share bridge sdnd's (share_ipsets). */
+static void ipsets(struct cctx *x, bool elems)
 {
 	const struct fw_config *cfg = x->in->cfg;
 	size_t i, j;
@@ -836,7 +837,7 @@ static void ipsets(struct cctx *x)
 				oom(x);
 				return;
 			}
-			for (j = 0; j < ip->n; j++) {
+			for (j = 0; elems && j < ip->n; j++) {
 				struct fw_elem *e;
 
 				if (ip->r[j].lo.family != family)
@@ -920,7 +921,7 @@ static void bridge_shared(struct cctx *x)
 		dispatch(x, pre, FWF_IBRNAME, MAP_VNET_FWD, -1, FWC_EQ);
 	dispatch(x, pre, FWF_ETHER_DADDR, MAP_NIC_IN_MAC, -1, FWC_EQ);
 	nic_in_dispatch(x, &x->bt->chains[first + 1], &x->bt->chains[first + 2]);
-	ipsets(x);
+	ipsets(x, true);
 	for (i = 0; i < in->n_vnets && !x->r; i++)
 		if (vnet_on(&in->vnets[i]))
 			vnet(x, &in->vnets[i]);
@@ -947,7 +948,7 @@ static void bridge_more_shared(struct cctx *x)
 	ct_rules(x, pin, true);
 	dispatch(x, pin, FWF_ETHER_DADDR, MAP_NIC_IN_MAC, -1, FWC_EQ);
 	nic_in_dispatch(x, &x->bt->chains[first + 2], &x->bt->chains[first + 3]);
-	ipsets(x);
+	ipsets(x, false);
 }
 
 /*
@@ -1183,6 +1184,28 @@ static int drop_repeats(struct fw_ruleset *rs)
 	return 0;
 }
 
+/* The further bridge tables' ipsets share bridge sdnd's elements (sorted, so sorted once). */
+static int share_ipsets(struct fw_ruleset *rs, unsigned n_tables)
+{
+	const struct fw_table *t0 = &rs->t[FW_T_BRIDGE];
+	unsigned k;
+	size_t i;
+
+	for (k = 1; k < n_tables; k++) {
+		struct fw_table *t = &rs->t[fw_bridge_table(k)];
+
+		for (i = 0; i < t->n_sets; i++) {
+			struct fw_set *s = &t->sets[i], *s0;
+
+			if (strncmp(s->name, "ipset-", 6) || !(s0 = fw_table_set(t0, s->name)))
+				continue;
+			if (fw_set_share(s, s0) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 int fw_compile_parts(const struct fw_input *in, bool shared, const bool *nics,
 		     const bool *taken, struct fw_ruleset *ret, char *err, size_t err_size)
 {
@@ -1233,6 +1256,11 @@ int fw_compile_parts(const struct fw_input *in, bool shared, const bool *nics,
 		return x.r;
 	}
 	fw_ruleset_sort(ret);
+	if (shared && share_ipsets(ret, n_tables) < 0) {
+		fw_ruleset_done(ret);
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
 	return 0;
 }
 

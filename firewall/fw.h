@@ -159,7 +159,7 @@ struct fw_config {
 	uint32_t nics_per_table;
 };
 
-#define FW_NICS_PER_TABLE 256
+#define FW_NICS_PER_TABLE 128
 
 const char *fw_dir_to_string(enum fw_dir d);
 const char *fw_action_to_string(enum fw_action a);

@@ -104,15 +104,60 @@ static bool elem_same(const struct fw_set *s, const struct fw_elem *a, const str
 	return !s->map || !strcmp(a->chain, b->chain);
 }
 
+/*
+ * What fw_diff found missing between two shared element arrays (the copies of an ipset in the
+ * bridge tables share one): found once, copied for every further table.
+ */
+struct missing_memo {
+	const struct fw_elem *a, *b;
+	size_t an, bn;
+	const struct fw_elem **v;
+	size_t n;
+};
+
+struct diff_ctx {
+	struct fw_ops *ops;
+	struct fw_diff_stats st;
+	struct missing_memo *memo;
+	size_t n_memo, cap_memo;
+};
+
+static struct missing_memo *memo_find(struct diff_ctx *x, const struct fw_set *a,
+				      const struct fw_set *b)
+{
+	size_t i;
+
+	for (i = 0; i < x->n_memo; i++) {
+		struct missing_memo *m = &x->memo[i];
+
+		if (m->a == a->e && m->an == a->n && m->b == b->e && m->bn == b->n)
+			return m;
+	}
+	return NULL;
+}
+
 /* Elements of a missing from b (both sorted), as a list of pointers. */
-static int elems_missing(const struct fw_set *a, const struct fw_set *b, const struct fw_elem ***ret,
-			 size_t *ret_n)
+static int elems_missing(struct diff_ctx *x, const struct fw_set *a, const struct fw_set *b,
+			 const struct fw_elem ***ret, size_t *ret_n)
 {
 	const struct fw_elem **v = NULL;
+	struct missing_memo *m;
 	size_t i = 0, j = 0, n = 0;
+	bool memo = a->refs || b->refs;
 
 	*ret = NULL;
 	*ret_n = 0;
+	if (a->e == b->e && a->n == b->n)
+		return 0;
+	if (memo && (m = memo_find(x, a, b))) {
+		if (m->n && !(v = malloc(m->n * sizeof(*v))))
+			return -ENOMEM;
+		if (m->n)
+			memcpy(v, m->v, m->n * sizeof(*v));
+		*ret = v;
+		*ret_n = m->n;
+		return 0;
+	}
 	while (i < a->n) {
 		int c = j < b->n ? fw_elem_cmp(a, &a->e[i], &b->e[j]) : -1;
 
@@ -136,12 +181,17 @@ static int elems_missing(const struct fw_set *a, const struct fw_set *b, const s
 	}
 	*ret = v;
 	*ret_n = n;
+	/* the list stays the op's: the memo points to it while the ops live */
+	if (memo && sdnd_grow(&x->memo, &x->cap_memo, x->n_memo + 1, sizeof(*x->memo)) == 0)
+		x->memo[x->n_memo++] = (struct missing_memo){ a->e, b->e, a->n, b->n, v, n };
 	return 0;
 }
 
-static int diff_table(const struct fw_table *w, const struct fw_table *h, int ti,
-		      struct fw_ops *ops, struct fw_diff_stats *st)
+static int diff_table(struct diff_ctx *x, const struct fw_table *w, const struct fw_table *h,
+		      int ti)
 {
+	struct fw_ops *ops = x->ops;
+	struct fw_diff_stats *st = &x->st;
 	struct fw_op *o;
 	size_t i;
 	bool rebuild = false;
@@ -201,7 +251,7 @@ static int diff_table(const struct fw_table *w, const struct fw_table *h, int ti
 
 		if (!ws)
 			ws = &none;
-		if (elems_missing(hs, ws, &e, &n) < 0)
+		if (elems_missing(x, hs, ws, &e, &n) < 0)
 			return -ENOMEM;
 		if (!n)
 			continue;
@@ -220,7 +270,7 @@ static int diff_table(const struct fw_table *w, const struct fw_table *h, int ti
 		const struct fw_elem **e;
 		size_t n;
 
-		if (elems_missing(ws, hs ? hs : &none, &e, &n) < 0)
+		if (elems_missing(x, ws, hs ? hs : &none, &e, &n) < 0)
 			return -ENOMEM;
 		if (!n)
 			continue;
@@ -285,20 +335,20 @@ static int diff_table(const struct fw_table *w, const struct fw_table *h, int ti
 int fw_diff(const struct fw_ruleset *want, const struct fw_ruleset *have, struct fw_ops *ret,
 	    struct fw_diff_stats *ret_stats)
 {
-	struct fw_diff_stats st = { 0 };
+	struct diff_ctx x = { .ops = ret };
 	size_t i;
-	int r;
+	int r = 0;
 
 	*ret = (struct fw_ops){ 0 };
-	for (i = 0; i < _FW_T_MAX; i++) {
-		r = diff_table(&want->t[i], &have->t[i], (int)i, ret, &st);
-		if (r < 0) {
-			fw_ops_done(ret);
-			return r;
-		}
+	for (i = 0; i < _FW_T_MAX && r == 0; i++)
+		r = diff_table(&x, &want->t[i], &have->t[i], (int)i);
+	free(x.memo);
+	if (r < 0) {
+		fw_ops_done(ret);
+		return r;
 	}
 	if (ret_stats)
-		*ret_stats = st;
+		*ret_stats = x.st;
 	return 0;
 }
 

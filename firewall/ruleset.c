@@ -124,7 +124,7 @@ static void table_done(struct fw_table *t)
 	for (i = 0; i < t->n_chains; i++)
 		free(t->chains[i].r);
 	for (i = 0; i < t->n_sets; i++)
-		free(t->sets[i].e);
+		fw_set_drop_elems(&t->sets[i]);
 	free(t->chains);
 	free(t->sets);
 }
@@ -247,8 +247,58 @@ struct fw_nrule *fw_chain_add_rule(struct fw_chain *c)
 	return r;
 }
 
+void fw_set_drop_elems(struct fw_set *s)
+{
+	if (!s->refs || !--*s->refs) {
+		free(s->e);
+		free(s->refs);
+	}
+	s->e = NULL;
+	s->refs = NULL;
+	s->n = s->cap = 0;
+}
+
+int fw_set_share(struct fw_set *dst, struct fw_set *src)
+{
+	if (dst == src)
+		return 0;
+	if (!src->refs) {
+		src->refs = malloc(sizeof(*src->refs));
+		if (!src->refs)
+			return -ENOMEM;
+		*src->refs = 1;
+	}
+	fw_set_drop_elems(dst);
+	dst->e = src->e;
+	dst->n = src->n;
+	dst->refs = src->refs;
+	++*dst->refs;
+	return 0;
+}
+
+/* Make s's elements its own, to change them. */
+static int set_own(struct fw_set *s)
+{
+	struct fw_elem *e;
+
+	if (!s->refs)
+		return 0;
+	e = malloc((s->n + 1) * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	memcpy(e, s->e, s->n * sizeof(*e));
+	if (!--*s->refs)
+		free(s->refs), free(s->e);
+	s->refs = NULL;
+	s->e = e;
+	s->cap = s->n + 1;
+	return 0;
+}
+
 struct fw_elem *fw_set_add_elem(struct fw_set *s)
 {
+	if (set_own(s) < 0)
+		return NULL;
 	if (sdnd_grow(&s->e, &s->cap, s->n + 1, sizeof(*s->e)) < 0)
 		return NULL;
 	return memset(&s->e[s->n++], 0, sizeof(*s->e));

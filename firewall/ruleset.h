@@ -120,6 +120,12 @@ struct fw_set {
 	bool map;                      /* a verdict map: elements jump to chains */
 	struct fw_elem *e;             /* sorted by key (fw_set_sort) */
 	size_t n, cap;
+	/*
+	 * Set when e is shared with other sets holding the same elements (fw_set_share): how
+	 * many do. The copies of an ipset in every bridge table share one array, so that an
+	 * ipset costs the same to compile, keep and compare in one table as in sixteen.
+	 */
+	unsigned *refs;
 };
 
 struct fw_table {
@@ -171,7 +177,12 @@ struct fw_chain *fw_table_add_chain(struct fw_table *t, const char *name);
 struct fw_set *fw_table_add_set(struct fw_table *t, const char *name, uint32_t keytype,
 				uint32_t keylen, bool interval, bool map);
 struct fw_nrule *fw_chain_add_rule(struct fw_chain *c);
+/* Append an element (zeroed); a set sharing its elements gets its own copy first. */
 struct fw_elem *fw_set_add_elem(struct fw_set *s);
+/* Make dst hold src's elements (dst's own are dropped) by sharing src's array. 0 or -ENOMEM. */
+int fw_set_share(struct fw_set *dst, struct fw_set *src);
+/* Drop s's elements (its array, or its share of it). */
+void fw_set_drop_elems(struct fw_set *s);
 void fw_set_sort(struct fw_set *s);
 int fw_elem_cmp(const struct fw_set *s, const struct fw_elem *a, const struct fw_elem *b);
 /* Add a match to r; false when the rule has no room (a compiler bug). */

@@ -248,27 +248,39 @@ static void test_compile_fewer_rules(void **state)
 }
 
 /* nics-per-table: 1 and three NICs: four bridge tables, each NIC's part in the one it hashes to. */
+static const char *const table_nics[] = { "tap1", "tap2", "tap3" };
+
+/* base_doc with nics-per-table: 1 (and extra addresses in ipset mgmt), and three NICs. */
+static void fx_tables(struct fx *f, struct fw_nic_input nic[3], const char *extra)
+{
+	const char *at = strstr(base_doc, "firewall:\n") + strlen("firewall:\n");
+	const char *mgmt = strstr(base_doc, "\"!10.0.0.13\"]");
+	char doc[4096];
+	size_t i;
+
+	snprintf(doc, sizeof(doc), "%.*s  nics-per-table: 1\n%.*s%s%s", (int)(at - base_doc),
+		 base_doc, (int)(mgmt - at), at, extra, mgmt);
+	fx_init(f, doc);
+	assert_int_equal(f->cfg->fw.nics_per_table, 1);
+	for (i = 0; i < 3; i++) {
+		nic[i] = f->nic[0];
+		nic[i].ifname = table_nics[i];
+		nic[i].mac[5] = (uint8_t)i;
+	}
+	f->in.nics = nic;
+	f->in.n_nics = 3;
+	assert_int_equal(fw_input_tables(&f->in), 4);
+}
+
 static void test_compile_tables(void **state)
 {
-	static const char *const names[] = { "tap1", "tap2", "tap3" };
+	const char *const *names = table_nics;
 	struct fw_nic_input nic[3];
 	struct fw_ruleset rs;
 	struct fx f;
 	size_t i, k, n_nics = 0;
-	const char *at = strstr(base_doc, "firewall:\n") + strlen("firewall:\n");
-	char doc[4096];
 
-	snprintf(doc, sizeof(doc), "%.*s  nics-per-table: 1\n%s", (int)(at - base_doc), base_doc, at);
-	fx_init(&f, doc);
-	assert_int_equal(f.cfg->fw.nics_per_table, 1);
-	for (i = 0; i < 3; i++) {
-		nic[i] = f.nic[0];
-		nic[i].ifname = names[i];
-		nic[i].mac[5] = (uint8_t)i;
-	}
-	f.in.nics = nic;
-	f.in.n_nics = 3;
-	assert_int_equal(fw_input_tables(&f.in), 4);
+	fx_tables(&f, nic, "");
 	compile_ok(&f.in, &rs);
 	for (k = 0; k < 4; k++) {
 		const struct fw_table *t = &rs.t[fw_bridge_table((unsigned)k)];
@@ -276,8 +288,12 @@ static void test_compile_tables(void **state)
 		assert_true(t->present);
 		assert_non_null(fw_table_set(t, "nic-out"));
 		assert_non_null(fw_table_set(t, "ipset-mgmt-v4"));
+		/* one array of elements for every copy of the ipset */
+		assert_ptr_equal(fw_table_set(t, "ipset-mgmt-v4")->e,
+				 fw_table_set(&rs.t[FW_T_BRIDGE], "ipset-mgmt-v4")->e);
 		assert_int_equal(fw_table_set(t, "ipset-mgmt-v4")->n,
 				 fw_table_set(&rs.t[FW_T_BRIDGE], "ipset-mgmt-v4")->n);
+		assert_int_equal(*fw_table_set(t, "ipset-mgmt-v4")->refs, 4);
 		if (k == 0) {
 			assert_non_null(fw_table_chain(t, "vnet-web"));
 			continue;
@@ -324,6 +340,48 @@ static void test_compile_tables(void **state)
 	assert_int_equal(fw_tables_for(100000, 256), FW_BRIDGE_TABLES_MAX);
 	fw_ruleset_done(&rs);
 	zone_config_free(f.cfg);
+}
+
+/*
+ * One more ipset element with four bridge tables: the element is added to each table's copy,
+ * and nothing else changes; the copies' elements are compared once.
+ */
+static void test_diff_tables(void **state)
+{
+	struct fw_nic_input nic[3], nic2[3];
+	struct fw_ruleset have, want;
+	struct fw_diff_stats st;
+	struct fw_ops ops;
+	struct fx f, g;
+	size_t k;
+
+	fx_tables(&f, nic, "");
+	fx_tables(&g, nic2, "192.0.2.99, ");
+	compile_ok(&f.in, &have);
+	compile_ok(&g.in, &want);
+	assert_int_equal(fw_diff(&want, &have, &ops, &st), 0);
+	assert_int_equal(ops.n, 4);
+	assert_int_equal(st.elems, 4);
+	for (k = 0; k < 4; k++) {
+		const struct fw_op *o = &ops.v[k];
+
+		assert_int_equal(o->kind, FWO_NEWELEMS);
+		assert_int_equal(o->table, fw_bridge_table((unsigned)k));
+		assert_string_equal(o->set->name, "ipset-mgmt-v4");
+		assert_int_equal(o->n, 1);
+		assert_memory_equal(o->e[0]->key, ((uint8_t[]){ 192, 0, 2, 99 }), 4);
+	}
+	fw_ops_done(&ops);
+	/* and back: the element goes from each table */
+	assert_int_equal(fw_diff(&have, &want, &ops, &st), 0);
+	assert_int_equal(ops.n, 4);
+	for (k = 0; k < 4; k++)
+		assert_true(ops.v[k].kind == FWO_DELELEMS && ops.v[k].n == 1);
+	fw_ops_done(&ops);
+	fw_ruleset_done(&have);
+	fw_ruleset_done(&want);
+	zone_config_free(f.cfg);
+	zone_config_free(g.cfg);
 }
 
 static void test_tags(void **state)
@@ -504,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_compile_without_ct_and_firewall),
 		cmocka_unit_test(test_compile_fewer_rules),
 		cmocka_unit_test(test_compile_tables),
+		cmocka_unit_test(test_diff_tables),
 		cmocka_unit_test(test_tags),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_strings),

@@ -182,6 +182,29 @@ static char *steps(const struct fw_ops *ops)
  * everything gives, and after the commit b must hold what compiling everything gives. Returns
  * the steps (to free) and the delta's kind in *ret_full.
  */
+/* Every further bridge table's copy of an ipset shares bridge sdnd's elements. */
+static void assert_ipsets_shared(const struct fw_ruleset *rs)
+{
+	const struct fw_table *t0 = &rs->t[FW_T_BRIDGE];
+	unsigned k;
+	size_t i;
+
+	for (k = 1; k < FW_BRIDGE_TABLES_MAX; k++) {
+		const struct fw_table *t = &rs->t[fw_bridge_table(k)];
+
+		for (i = 0; i < t->n_sets; i++) {
+			const struct fw_set *s = &t->sets[i], *s0 = fw_table_set(t0, s->name);
+
+			if (strncmp(s->name, "ipset-", 6))
+				continue;
+			assert_non_null(s0);
+			assert_ptr_equal(s->e, s0->e);
+			assert_int_equal(s->n, s0->n);
+			assert_true(s->n == 0 || *s->refs >= 2);
+		}
+	}
+}
+
 static char *step(struct world *w, struct fw_build *b, bool shared, bool *ret_full,
 		  size_t *ret_names)
 {
@@ -224,6 +247,7 @@ static char *step(struct world *w, struct fw_build *b, bool shared, bool *ret_fu
 			 fw_opk_to_string(ops.v[0].kind),
 			 ops.v[0].chain ? ops.v[0].chain->name : ops.v[0].set->name);
 	fw_ops_done(&ops);
+	assert_ipsets_shared(&b->rs);
 	fw_ruleset_done(&full);
 	return p;
 }

@@ -63,25 +63,84 @@ bool zone_on_node(const struct zone_zone *z, const char *node)
 	return false;
 }
 
+static const struct zone_local_addr *local_addr(const struct zone_env *env, const struct sdnd_ip *ip)
+{
+	size_t j;
+
+	for (j = 0; j < env->n_addrs; j++)
+		if (sdnd_ip_eq(ip, &env->addrs[j].ip))
+			return &env->addrs[j];
+	return NULL;
+}
+
 /*
- * The first peer of z (in document order) that equals one of env's addresses. *ret_peer (when
- * ret_peer is not NULL) is set to that peer only when one is found.
+ * The first peer of z (in document order; with peers: auto, the member of the cluster the zone
+ * is on) that equals one of env's addresses. *ret_peer (when ret_peer is not NULL) is set to
+ * that peer only when one is found.
  */
 const struct zone_local_addr *zone_local_peer(const struct zone_zone *z, const struct zone_env *env,
 					      const struct sdnd_ip **ret_peer)
 {
-	size_t i, j;
+	const struct zone_local_addr *la;
+	size_t i;
 
 	if (!z || !env)
 		return NULL;
-	for (i = 0; i < z->n_peers; i++)
-		for (j = 0; j < env->n_addrs; j++)
-			if (sdnd_ip_eq(&z->peers[i], &env->addrs[j].ip)) {
-				if (ret_peer)
-					*ret_peer = &z->peers[i];
-				return &env->addrs[j];
-			}
+	for (i = 0; z->peers_auto && i < env->n_members; i++) {
+		const struct zone_member *m = &env->members[i];
+
+		if (zone_on_node(z, m->name) && (la = local_addr(env, &m->underlay))) {
+			if (ret_peer)
+				*ret_peer = &m->underlay;
+			return la;
+		}
+	}
+	for (i = 0; !z->peers_auto && i < z->n_peers; i++)
+		if ((la = local_addr(env, &z->peers[i]))) {
+			if (ret_peer)
+				*ret_peer = &z->peers[i];
+			return la;
+		}
 	return NULL;
+}
+
+int zone_vxlan_peers(const struct zone_zone *z, const struct zone_env *env, struct sdnd_ip **ret,
+		     size_t *ret_n, uint32_t *ret_mtu)
+{
+	size_t i, n = 0, cap = z->peers_auto ? (env ? env->n_members : 0) : z->n_peers;
+	struct sdnd_ip *v = NULL;
+	uint32_t mtu = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	*ret_mtu = 0;
+	if (!cap)
+		return 0;
+	v = calloc(cap, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (!z->peers_auto) {
+		memcpy(v, z->peers, cap * sizeof(*v));
+		n = cap;
+	}
+	for (i = 0; z->peers_auto && i < env->n_members; i++) {
+		const struct zone_member *m = &env->members[i];
+		size_t j;
+
+		if (!zone_on_node(z, m->name))
+			continue;
+		/* one tunnel per address, whichever names registered it */
+		for (j = 0; j < n && !sdnd_ip_eq(&v[j], &m->underlay); j++)
+			;
+		if (j == n)
+			v[n++] = m->underlay;
+		if (m->mtu && (!mtu || m->mtu < mtu))
+			mtu = m->mtu;
+	}
+	*ret = v;
+	*ret_n = n;
+	*ret_mtu = mtu;
+	return 0;
 }
 
 /*

@@ -53,6 +53,7 @@ struct zone_zone {
 	/* vxlan */
 	struct sdnd_ip *peers;
 	size_t n_peers;
+	bool peers_auto;              /* peers: auto, the live nodes of the cluster (zone_env) */
 	uint16_t port;                /* ZONE_VXLAN_PORT_DEFAULT when not given */
 	/* vlan, qinq: the uplink bridge (not sdnd's; must exist on the node) */
 	char bridge[ZONE_NAME_MAX + 1];
@@ -104,6 +105,13 @@ struct zone_local_link {
 	uint32_t mtu;
 };
 
+/* A live node of the cluster, as it registered itself in the cluster store. */
+struct zone_member {
+	char name[ZONE_NODE_NAME_MAX + 1];
+	struct sdnd_ip underlay;      /* its VTEP address */
+	uint32_t mtu;                 /* of its underlay interface; 0: not known */
+};
+
 /*
  * What validation needs to know about the node it runs on. Filled by the caller (the daemon
  * from the kernel, the unit tests by hand); the parser does no I/O besides reading the file.
@@ -114,6 +122,13 @@ struct zone_env {
 	size_t n_addrs;
 	const struct zone_local_link *links;    /* devices of this node; NULL: not known */
 	size_t n_links;
+	/*
+	 * A cluster store is in use (peers: auto is allowed), and its live nodes: this one
+	 * included, in any order.
+	 */
+	bool cluster;
+	const struct zone_member *members;
+	size_t n_members;
 };
 
 const struct zone_local_link *zone_env_link(const struct zone_env *env, const char *name);
@@ -153,6 +168,13 @@ int zone_type_from_string(const char *s);
 const struct zone_zone *zone_config_find_zone(const struct zone_config *cfg, const char *name);
 /* true when the zone exists on node (its nodes list is empty or names it) */
 bool zone_on_node(const struct zone_zone *z, const char *node);
+/*
+ * The peers of a vxlan zone: its list, or with peers: auto the underlay addresses of env's
+ * members the zone is on, by name, into *ret (malloc'd; NULL and 0 when none). For auto, the
+ * smallest underlay MTU of those members is put in *ret_mtu (0: none known). 0 or -ENOMEM.
+ */
+int zone_vxlan_peers(const struct zone_zone *z, const struct zone_env *env, struct sdnd_ip **ret,
+		     size_t *ret_n, uint32_t *ret_mtu);
 /* The peer of a vxlan zone that is one of env's local addresses, or NULL. */
 const struct zone_local_addr *zone_local_peer(const struct zone_zone *z, const struct zone_env *env,
 					      const struct sdnd_ip **ret_peer);

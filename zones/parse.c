@@ -821,7 +821,15 @@ static void parse_peers(struct pctx *p, struct zone_zone *z, struct zinfo *zi,
 	size_t i, j;
 
 	zi->peers = v;
-	if (!zy_as_seq(p, v, parent, "IP addresses"))
+	if (v->kind == Y_SCALAR && v->len == 4 && !memcmp(v->str, "auto", 4)) {
+		if (p->env && !p->env->cluster)
+			zy_err(p, v, parent,
+			       "peers: auto takes the peers from the cluster store's live nodes, and "
+			       "this node has none (start sdnd with --store etcd://HOST:PORT)");
+		z->peers_auto = true;
+		return;
+	}
+	if (!zy_as_seq(p, v, parent, "IP addresses (or auto)"))
 		return;
 	if (v->n == 0) {
 		zy_err(p, v, parent,
@@ -1074,7 +1082,7 @@ static void parse_zone(struct pctx *p, const struct ynode *k, const struct ynode
 	else if (vx)
 		zy_err(p, k, zy_path_key(path, zpath, "peers", 5),
 		       "required key is missing (a vxlan zone needs the list of its peers' IP "
-		       "addresses)");
+		       "addresses, or auto)");
 	if (known && !vx && f[F_PORT].key)
 		not_in_zone(p, &f[F_PORT], zpath, zi->type, "only vxlan zones have a port");
 	else if (f[F_PORT].val &&

@@ -608,6 +608,55 @@ static void test_vnet_flags(void **state)
 	zone_config_free(cfg);
 }
 
+/*
+ * peers: auto: the cluster's live nodes the zone is on are the peers, this node (by its
+ * underlay address) the tunnel source, and the smallest of their underlay MTUs the zone's.
+ */
+static void test_vxlan_auto(void **state)
+{
+	static const char *const nodes[] = { "pve1", "pve2", "pve4", NULL };
+	const struct zone_member members[] = {
+		{ .name = "pve2", .underlay = ip("192.0.2.2"), .mtu = 9000 },
+		{ .name = "pve1", .underlay = ip("192.0.2.1"), .mtu = 9000 },
+		{ .name = "pve3", .underlay = ip("192.0.2.3"), .mtu = 1500 }, /* not in the zone */
+		{ .name = "pve4", .underlay = ip("192.0.2.4"), .mtu = 8000 },
+	};
+	struct zone_local_addr addr = { .ip = ip("192.0.2.1"), .mtu = 9000 };
+	struct zone_env env = { .node = "pve1", .addrs = &addr, .n_addrs = 1, .cluster = true,
+				.members = members, .n_members = 4 };
+	struct zone_config *cfg = new_config(1, 1);
+	struct sdnd_objset out = { 0 };
+	char buf[SDND_IP_STRLEN];
+
+	make_zone(&cfg->zones[0], "vx", ZONE_VXLAN, 0, NULL, nodes);
+	cfg->zones[0].peers_auto = true;
+	make_vnet(&cfg->vnets[0], "db", "vx", 100, NULL, NULL, 0);
+	assert_int_equal(zone_expand(cfg, &env, &out), 0);
+	assert_keys(&out, (const char *const[]){ "link/db", "link/vxlan_db",
+						 "fdb/vxlan_db/00:00:00:00:00:00/192.0.2.2",
+						 "fdb/vxlan_db/00:00:00:00:00:00/192.0.2.4", NULL });
+	assert_string_equal(sdnd_ip_str(&get(&out, "link/vxlan_db")->link.local, buf),
+			    "192.0.2.1");
+	assert_int_equal(get(&out, "link/vxlan_db")->link.mtu, 8000 - 50);
+	sdnd_objset_clear(&out);
+
+	/* pve4 leaves: its tunnel goes, and the MTU follows the others */
+	env.n_members = 3;
+	assert_int_equal(zone_expand(cfg, &env, &out), 0);
+	assert_null(sdnd_objset_find(&out, "fdb/vxlan_db/00:00:00:00:00:00/192.0.2.4"));
+	assert_non_null(sdnd_objset_find(&out, "fdb/vxlan_db/00:00:00:00:00:00/192.0.2.2"));
+	assert_int_equal(get(&out, "link/vxlan_db")->link.mtu, 9000 - 50);
+	sdnd_objset_clear(&out);
+
+	/* alone: a bridge and a tunnel device without flooding entries */
+	env.members = &members[1];
+	env.n_members = 1;
+	assert_int_equal(zone_expand(cfg, &env, &out), 0);
+	assert_keys(&out, (const char *const[]){ "link/db", "link/vxlan_db", NULL });
+	sdnd_objset_clear(&out);
+	zone_config_free(cfg);
+}
+
 static void test_expand_is_deterministic(void **state)
 {
 	static const struct subnet_spec subnets[] = { { "10.5.0.0/24", "10.5.0.1" } };
@@ -647,6 +696,7 @@ int main(void)
 		cmocka_unit_test(test_vlan_zone),
 		cmocka_unit_test(test_qinq_zone),
 		cmocka_unit_test(test_vnet_flags),
+		cmocka_unit_test(test_vxlan_auto),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -470,7 +470,7 @@ static void test_wrong_types(void **state)
 	EXPECT_ERRORS(HEAD "  web:\n",
 		      "t.yaml:6:7: vnets.web: expected a mapping, got an empty value");
 	EXPECT_ERRORS("version: 1\nzones:\n  lab: {type: vxlan, peers: 192.0.2.1}\n",
-		      "t.yaml:3:29: zones.lab.peers: expected a list of IP addresses, got "
+		      "t.yaml:3:29: zones.lab.peers: expected a list of IP addresses (or auto), got "
 		      "\"192.0.2.1\"");
 	EXPECT_ERRORS("version: 1\nzones:\n  lab: {type: simple, nodes: {a: b}}\n",
 		      "t.yaml:3:30: zones.lab.nodes: expected a list of node names, got a mapping");
@@ -615,7 +615,26 @@ static void test_peers(void **state)
 	EXPECT_ERRORS(
 		"version: 1\nzones:\n  lab: {type: vxlan}\n",
 		"t.yaml:3:3: zones.lab.peers: required key is missing (a vxlan zone needs the "
-		"list of its peers' IP addresses)");
+		"list of its peers' IP addresses, or auto)");
+	/* auto: the cluster store's live nodes, which a node without one does not have */
+	EXPECT_ERRORS("version: 1\nzones:\n  lab: {type: vxlan, peers: auto}\n",
+		      "t.yaml:3:29: zones.lab.peers: peers: auto takes the peers from the cluster "
+		      "store's live nodes, and this node has none (start sdnd with --store "
+		      "etcd://HOST:PORT)");
+	{
+		struct zone_env env = env_pve1;
+		struct zone_config *cfg;
+
+		env.cluster = true;
+		cfg = parse_ok("version: 1\nzones:\n  lab: {type: vxlan, peers: auto, nodes: [pve1]}\n"
+			       "vnets: {web: {zone: lab, tag: 5}}\n", &env);
+		assert_true(cfg->zones[0].peers_auto);
+		assert_int_equal(cfg->zones[0].n_peers, 0);
+		zone_config_free(cfg);
+	}
+	EXPECT_ERRORS("version: 1\nzones:\n  lab: {type: vxlan, peers: automatic}\n",
+		      "t.yaml:3:29: zones.lab.peers: expected a list of IP addresses (or auto), got "
+		      "\"automatic\"");
 	EXPECT_ERRORS(
 		"version: 1\nzones:\n  lab: {type: vxlan, peers: []}\n",
 		"t.yaml:3:29: zones.lab.peers: expected a non-empty list of IP addresses, got "

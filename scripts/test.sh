@@ -10,7 +10,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 bash scripts/deps.sh build-essential cmake pkg-config libmnl-dev libyaml-dev libjson-c-dev \
-	libcmocka-dev libmicrohttpd-dev libcurl4-openssl-dev libnftnl-dev nftables curl iproute2 iputils-ping python3 clang libclang-rt-14-dev
+	libcmocka-dev libmicrohttpd-dev libcurl4-openssl-dev libnftnl-dev nftables curl iproute2 iputils-ping python3 clang libclang-rt-14-dev \
+	etcd-server etcd-client
 
 echo "=== build (gcc, ASan + UBSan, -Werror)"
 cmake -S . -B build -DSDND_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS=-Werror >/dev/null

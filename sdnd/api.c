@@ -11,6 +11,7 @@
 
 #include "sdnd/log.h"
 #include "sdnd/plan.h"
+#include "sdnd/source.h"
 #include "sdnd/state.h"
 #include "sdnd/util.h"
 
@@ -141,9 +142,9 @@ static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned int code
 	return respond_json(c, code, j, NULL);
 }
 
-static void etag_of(const struct sdnd_reconciler *rec, char *buf, size_t size)
+static void etag_of(struct sdnd_api *api, char *buf, size_t size)
 {
-	snprintf(buf, size, "\"%llu\"", (unsigned long long)rec->generation);
+	api->hooks.src->ops->etag(api->hooks.src, buf, size);
 }
 
 static struct json_object *plan_json(struct sdnd_reconciler *rec, const struct sdnd_objset *want,
@@ -299,7 +300,7 @@ static enum MHD_Result put_config(struct sdnd_api *api, struct MHD_Connection *c
 	struct zone_errors errs = { 0 };
 	struct sdnd_generation g = { 0 };
 	struct json_object *j, *plan;
-	char etag[32];
+	char etag[32], err[512];
 	size_t i;
 	int r = 0;
 
@@ -310,16 +311,7 @@ static enum MHD_Result put_config(struct sdnd_api *api, struct MHD_Connection *c
 		return respond_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
 				     "send the document as application/yaml or application/json",
 				     "Content-Type");
-	etag_of(rec, etag, sizeof(etag));
-	if (if_match && strcmp(if_match, "*") && strcmp(if_match, etag) &&
-	    strtoull(if_match, NULL, 10) != rec->generation) {
-		j = json_object_new_object();
-		json_object_object_add(j, "error",
-				       json_object_new_string("the configuration changed meanwhile"));
-		json_object_object_add(j, "generation",
-				       json_object_new_int64((int64_t)rec->generation));
-		return respond_json(c, MHD_HTTP_PRECONDITION_FAILED, j, etag);
-	}
+	etag_of(api, etag, sizeof(etag));
 	r = sdnd_rec_prepare(rec, rq->body ? rq->body : "", rq->len, "request", &g, &errs);
 	if (r == -EINVAL) {
 		struct json_object *arr = json_object_new_array();
@@ -351,27 +343,29 @@ static enum MHD_Result put_config(struct sdnd_api *api, struct MHD_Connection *c
 		json_object_object_add(j, "plan", plan);
 		return respond_json(c, MHD_HTTP_OK, j, etag);
 	}
-	/* the file first: a restart must find what the API accepted */
-	if (api->hooks.config_path) {
-		r = sdnd_write_atomic(api->hooks.config_path, g.text);
-		if (r < 0) {
-			sdnd_generation_free(&g);
-			json_object_put(plan);
-			json_object_put(j);
-			return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, strerror(-r),
-					     api->hooks.config_path);
-		}
+	/* stored first (the file, the cluster store): a restart must find what was accepted */
+	r = api->hooks.src->ops->write(api->hooks.src, &g, if_match, err, sizeof(err));
+	sdnd_generation_free(&g);
+	if (r == -ESTALE) {
+		json_object_put(plan);
+		etag_of(api, etag, sizeof(etag));
+		json_object_object_add(j, "error",
+				       json_object_new_string("the configuration changed meanwhile"));
+		json_object_object_add(j, "generation",
+				       json_object_new_int64((int64_t)rec->generation));
+		return respond_json(c, MHD_HTTP_PRECONDITION_FAILED, j, etag);
 	}
-	r = sdnd_rec_commit(rec, &g);
 	if (r < 0) {
 		json_object_put(plan);
 		json_object_put(j);
-		return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, strerror(-r), NULL);
+		return respond_error(c, r == -EAGAIN || r == -ETIMEDOUT || r == -ECONNREFUSED ?
+					MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_INTERNAL_SERVER_ERROR,
+				     err, NULL);
 	}
 	log_info("control API: loaded generation %llu (%zu objects)",
 		 (unsigned long long)rec->generation, rec->want.n);
 	api->hooks.applied(api->hooks.ctx);
-	etag_of(rec, etag, sizeof(etag));
+	etag_of(api, etag, sizeof(etag));
 	json_object_object_add(j, "generation", json_object_new_int64((int64_t)rec->generation));
 	json_object_object_add(j, "plan", plan);
 	return respond_json(c, MHD_HTTP_OK, j, etag);
@@ -588,8 +582,18 @@ static enum MHD_Result route(struct sdnd_api *api, struct MHD_Connection *c, con
 		if (!rec->config_text)
 			return respond_error(c, MHD_HTTP_NOT_FOUND, "no configuration is running",
 					     NULL);
-		etag_of(rec, etag, sizeof(etag));
+		etag_of(api, etag, sizeof(etag));
 		return respond(c, MHD_HTTP_OK, "application/yaml", rec->config_text, etag);
+	}
+	if (!strcmp(url, "/v1/cluster")) {
+		if (!get)
+			return respond_405(c, "GET");
+		if (!api->hooks.src->ops->cluster_json)
+			return respond_error(c, MHD_HTTP_NOT_FOUND,
+					     "this node has no cluster store (sdnd --store etcd://...)",
+					     NULL);
+		return respond_json(c, MHD_HTTP_OK, api->hooks.src->ops->cluster_json(api->hooks.src),
+				    NULL);
 	}
 	if (!strcmp(url, "/v1/attachments")) {
 		if (!get)

@@ -12,9 +12,11 @@
 
 struct sdnd_api;
 
+struct sdnd_source;
+
 struct sdnd_api_hooks {
 	struct sdnd_reconciler *rec;
-	const char *config_path;        /* where PUT /v1/config writes the document */
+	struct sdnd_source *src;        /* where PUT /v1/config stores the document */
 	void *ctx;
 	/* a new generation or attachment was committed: reconcile now (before answering) */
 	void (*applied)(void *ctx);

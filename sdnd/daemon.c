@@ -1,29 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The event loop: one epoll over signals, rtnetlink events, the config file's directory and
- * three timers (debounced reconcile, retries, periodic resync). Everything runs on this thread.
+ * The event loop: one epoll over signals, rtnetlink and nftables events, the definition's source
+ * (sdnd/source.h), the control API and three timers (debounced reconcile, retries, periodic
+ * resync). Everything runs on this thread.
  */
 #include "sdnd/daemon.h"
 
 #include <fcntl.h>
-#include <libgen.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
-#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
 #include "sdnd/api.h"
 #include "sdnd/log.h"
+#include "sdnd/source.h"
 #include "sdnd/state.h"
 #include "sdnd/util.h"
 
 #define DEBOUNCE_MS 5
-#define RELOAD_DEBOUNCE_MS 50
 
-enum { EV_SIGNAL, EV_NETLINK, EV_INOTIFY, EV_DEBOUNCE, EV_RESYNC, EV_RELOAD, EV_RETRY, EV_API,
-       EV_NFT };
+enum { EV_SIGNAL, EV_NETLINK, EV_SOURCE, EV_DEBOUNCE, EV_RESYNC, EV_RETRY, EV_API, EV_NFT };
 
 int sdnd_lock(const char *state_dir, bool write_pid, pid_t *ret_pid)
 {
@@ -86,9 +84,9 @@ static void drain(int fd)
 struct daemon {
 	struct sdnd_reconciler rec;
 	const struct sdnd_daemon_opts *opts;
-	int epfd, sfd, ifd, t_debounce, t_resync, t_reload, t_retry;
-	char *cfg_dir, *cfg_base;
+	int epfd, sfd, t_debounce, t_resync, t_retry;
 	unsigned int resync_s;
+	struct sdnd_source *src;
 	struct sdnd_api *api;
 };
 
@@ -120,6 +118,8 @@ static void reconcile(struct daemon *d)
 			 d->rec.last_changes == 1 ? "" : "s",
 			 (unsigned long long)(sdnd_now_ms() - t0), r, r == 1 ? "" : "s");
 	sdnd_rec_write_status(&d->rec);
+	if (d->src->ops->reconciled)
+		d->src->ops->reconciled(d->src);
 	if (next) {
 		uint64_t now = sdnd_now_ms();
 
@@ -127,26 +127,8 @@ static void reconcile(struct daemon *d)
 	}
 }
 
-static void reload(struct daemon *d, const char *why)
-{
-	char old_hash[sizeof(d->rec.config_hash)];
-	int r;
-
-	memcpy(old_hash, d->rec.config_hash, sizeof(old_hash));
-	r = sdnd_rec_load(&d->rec, d->opts->config, NULL);
-	if (r == 0) {
-		if (strcmp(old_hash, d->rec.config_hash))
-			log_info("%s: loaded generation %llu (%s, %zu objects)", d->opts->config,
-				 (unsigned long long)d->rec.generation, why, d->rec.want.n);
-		set_resync(d);
-		reconcile(d);
-	} else {
-		sdnd_rec_write_status(&d->rec);
-	}
-}
-
-/* The API committed a new generation. */
-static void api_applied(void *ctx)
+/* A new generation runs (from the source or the API). */
+static void changed(void *ctx)
 {
 	struct daemon *d = ctx;
 
@@ -161,42 +143,25 @@ static int add_fd(int epfd, int fd, uint32_t id)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
-/* true when an inotify batch names the config file. */
-static bool inotify_hits(struct daemon *d)
-{
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool hit = false;
-	ssize_t n;
-
-	while ((n = read(d->ifd, buf, sizeof(buf))) > 0) {
-		char *p;
-
-		for (p = buf; p < buf + n;) {
-			const struct inotify_event *e = (const struct inotify_event *)p;
-
-			if (e->len && !strcmp(e->name, d->cfg_base))
-				hit = true;
-			p += sizeof(*e) + e->len;
-		}
-	}
-	return hit;
-}
-
 static int loop(struct daemon *d)
 {
 	for (;;) {
 		struct epoll_event evs[8];
+		int ta = d->api ? sdnd_api_timeout_ms(d->api) : -1;
+		int ts = d->src->ops->timeout_ms(d->src);
 		int n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs),
-				   d->api ? sdnd_api_timeout_ms(d->api) : -1), i;
+				   ta < 0 ? ts : ts < 0 ? ta : ts < ta ? ts : ta), i;
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		/* the API's connection timeouts */
+		/* the API's connection timeouts, the source's timers */
 		if (n == 0 && d->api)
 			sdnd_api_run(d->api);
+		if (n == 0)
+			d->src->ops->run(d->src);
 		for (i = 0; i < n; i++) {
 			struct signalfd_siginfo si;
 			uint64_t before;
@@ -206,7 +171,7 @@ static int loop(struct daemon *d)
 				if (read(d->sfd, &si, sizeof(si)) != sizeof(si))
 					break;
 				if (si.ssi_signo == SIGHUP) {
-					reload(d, "SIGHUP");
+					d->src->ops->reload(d->src, "SIGHUP");
 					break;
 				}
 				log_info("stopping on %s; the network stays as it is",
@@ -219,9 +184,8 @@ static int loop(struct daemon *d)
 				    !timer_armed(d->t_debounce))
 					arm(d->t_debounce, DEBOUNCE_MS, 0);
 				break;
-			case EV_INOTIFY:
-				if (inotify_hits(d))
-					arm(d->t_reload, RELOAD_DEBOUNCE_MS, 0);
+			case EV_SOURCE:
+				d->src->ops->run(d->src);
 				break;
 			case EV_DEBOUNCE:
 				drain(d->t_debounce);
@@ -243,10 +207,6 @@ static int loop(struct daemon *d)
 				drain(d->t_resync);
 				d->rec.cache.stale = true;
 				reconcile(d);
-				break;
-			case EV_RELOAD:
-				drain(d->t_reload);
-				reload(d, "the file changed");
 				break;
 			}
 		}
@@ -281,18 +241,15 @@ static int daemonize(void)
 	return 0;
 }
 
-int sdnd_daemon_run(const struct sdnd_daemon_opts *opts)
+int sdnd_daemon_run(const struct sdnd_daemon_opts *opts, struct sdnd_source *src)
 {
-	struct daemon d = { .opts = opts, .epfd = -1, .sfd = -1, .ifd = -1, .t_debounce = -1,
-			    .t_resync = -1, .t_reload = -1, .t_retry = -1 };
-	_cleanup_free_ char *dir_copy = strdup(opts->config), *base_copy = strdup(opts->config);
+	struct daemon d = { .opts = opts, .epfd = -1, .sfd = -1, .t_debounce = -1,
+			    .t_resync = -1, .t_retry = -1, .src = src };
 	_cleanup_close_ int lock = -1;
 	sigset_t mask;
 	pid_t holder = 0;
 	int r, ret = 1;
 
-	if (!dir_copy || !base_copy)
-		return 1;
 	if (!opts->foreground) {
 		r = daemonize();
 		if (r < 0) {
@@ -324,27 +281,21 @@ int sdnd_daemon_run(const struct sdnd_daemon_opts *opts)
 		goto out;
 	if (opts->node)
 		sdnd_strlcpy(d.rec.node, opts->node, sizeof(d.rec.node));
-	d.cfg_dir = dirname(dir_copy);
-	d.cfg_base = basename(base_copy);
+	src->rec = &d.rec;
+	src->changed = changed;
+	src->ctx = &d;
 
 	d.epfd = epoll_create1(EPOLL_CLOEXEC);
 	d.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	d.ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	d.t_debounce = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	d.t_resync = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	d.t_reload = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	d.t_retry = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (d.epfd < 0 || d.sfd < 0 || d.ifd < 0 || d.t_debounce < 0 || d.t_resync < 0 ||
-	    d.t_reload < 0 || d.t_retry < 0) {
+	if (d.epfd < 0 || d.sfd < 0 || d.t_debounce < 0 || d.t_resync < 0 || d.t_retry < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
-	if (inotify_add_watch(d.ifd, d.cfg_dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0)
-		log_warn("%s: cannot watch for changes (%s); reload with SIGHUP", d.cfg_dir,
-			 strerror(errno));
 	if (add_fd(d.epfd, d.sfd, EV_SIGNAL) || add_fd(d.epfd, snl_event_fd(&d.rec.nl), EV_NETLINK) ||
-	    add_fd(d.epfd, d.ifd, EV_INOTIFY) || add_fd(d.epfd, d.t_debounce, EV_DEBOUNCE) ||
-	    add_fd(d.epfd, d.t_resync, EV_RESYNC) || add_fd(d.epfd, d.t_reload, EV_RELOAD) ||
+	    add_fd(d.epfd, d.t_debounce, EV_DEBOUNCE) || add_fd(d.epfd, d.t_resync, EV_RESYNC) ||
 	    add_fd(d.epfd, d.t_retry, EV_RETRY)) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
@@ -356,8 +307,8 @@ int sdnd_daemon_run(const struct sdnd_daemon_opts *opts)
 	}
 
 	{
-		struct sdnd_api_hooks hooks = { .rec = &d.rec, .config_path = opts->config,
-						.ctx = &d, .applied = api_applied };
+		struct sdnd_api_hooks hooks = { .rec = &d.rec, .src = src, .ctx = &d,
+						.applied = changed };
 		_cleanup_free_ char *sock = NULL;
 
 		if (!opts->socket && asprintf(&sock, "%s/sdnd.sock", opts->state_dir) < 0)
@@ -374,13 +325,15 @@ int sdnd_daemon_run(const struct sdnd_daemon_opts *opts)
 		if (add_fd(d.epfd, sdnd_api_fd(d.api), EV_API) < 0)
 			goto out;
 	}
-	log_info("sdnd %s starting: config %s, state %s", SDND_VERSION, opts->config,
-		 opts->state_dir);
-	if (sdnd_rec_load(&d.rec, opts->config, NULL) == 0)
-		log_info("%s: loaded generation 1 (%zu objects)", opts->config, d.rec.want.n);
-	else
-		log_err("no valid configuration yet: the kernel is left as it is until %s is fixed",
-			opts->config);
+	log_info("sdnd %s starting: config %s (%s), state %s", SDND_VERSION, opts->config,
+		 src->ops->kind, opts->state_dir);
+	r = src->ops->start(src);
+	if (r < 0)
+		goto out;
+	if (src->ops->fd(src) >= 0 && add_fd(d.epfd, src->ops->fd(src), EV_SOURCE) < 0) {
+		log_err("cannot set up the event loop: %s", strerror(errno));
+		goto out;
+	}
 	set_resync(&d);
 	reconcile(&d);
 	r = loop(&d);
@@ -390,17 +343,16 @@ out:
 		close(d.epfd);
 	if (d.sfd >= 0)
 		close(d.sfd);
-	if (d.ifd >= 0)
-		close(d.ifd);
 	if (d.t_debounce >= 0)
 		close(d.t_debounce);
 	if (d.t_resync >= 0)
 		close(d.t_resync);
-	if (d.t_reload >= 0)
-		close(d.t_reload);
 	if (d.t_retry >= 0)
 		close(d.t_retry);
 	sdnd_api_stop(d.api);
+	/* clean: stopped by a signal, not by a failure */
+	if (src->ops->stop)
+		src->ops->stop(src, ret == 0);
 	sdnd_rec_free(&d.rec);
 	return ret;
 }

@@ -19,7 +19,8 @@ struct sdnd_daemon_opts {
 
 /* Take the state directory's lock. Returns the lock fd, or -EBUSY with *ret_pid the holder. */
 int sdnd_lock(const char *state_dir, bool write_pid, pid_t *ret_pid);
-/* Run the daemon until SIGTERM/SIGINT. Returns the exit status. */
-int sdnd_daemon_run(const struct sdnd_daemon_opts *opts);
+struct sdnd_source;
+/* Run the daemon with the definition from src until SIGTERM/SIGINT. Returns the exit status. */
+int sdnd_daemon_run(const struct sdnd_daemon_opts *opts, struct sdnd_source *src);
 
 #endif

@@ -4,10 +4,12 @@
 #include <malloc.h>
 #include <json-c/json.h>
 
+#include "sdnd/cluster.h"
 #include "sdnd/daemon.h"
 #include "sdnd/log.h"
 #include "sdnd/plan.h"
 #include "sdnd/reconcile.h"
+#include "sdnd/source.h"
 #include "sdnd/util.h"
 
 #define DEFAULT_CONFIG "/etc/sdnd/sdn.yaml"
@@ -45,6 +47,16 @@ static void usage(FILE *f)
 		"                           characters; FILE owned by root, mode 0600\n"
 		"      --event-buffer BYTES receive buffer for kernel events (default 8 MiB);\n"
 		"                           when the kernel drops events, sdnd re-reads everything\n"
+		"      --store etcd://HOST:PORT[,HOST:PORT...]\n"
+		"                           take the definition from etcd (default: the file);\n"
+		"                           https:// endpoints, or etcds:// for all, use TLS\n"
+		"      --store-prefix P     the keys under P (default /sdnd)\n"
+		"      --store-cacert FILE  CA of etcd's server certificates\n"
+		"      --store-cert FILE    client certificate for etcd, with --store-key FILE\n"
+		"      --store-user NAME    etcd user, with --store-password-file FILE\n"
+		"      --underlay ADDR      this node's VTEP address for peers: auto (default: the\n"
+		"                           address it reaches etcd from)\n"
+		"      --lease-ttl S        membership lease in seconds, 2 to 300 (default 15)\n"
 		"      --json               plan/apply: print JSON\n"
 		"      --once               apply: required, apply once and exit\n"
 		"  -h, --help               this help\n"
@@ -55,6 +67,7 @@ static void usage(FILE *f)
 }
 
 struct cli {
+	struct sdnd_cluster_opts cl;
 	const char *cmd;
 	const char *file;
 	struct sdnd_daemon_opts d;
@@ -79,6 +92,15 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		{ "listen", required_argument, NULL, 'T' },
 		{ "token-file", required_argument, NULL, 'K' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "store", required_argument, NULL, 1000 },
+		{ "store-prefix", required_argument, NULL, 1001 },
+		{ "store-cacert", required_argument, NULL, 1002 },
+		{ "store-cert", required_argument, NULL, 1003 },
+		{ "store-key", required_argument, NULL, 1004 },
+		{ "store-user", required_argument, NULL, 1005 },
+		{ "store-password-file", required_argument, NULL, 1006 },
+		{ "underlay", required_argument, NULL, 1007 },
+		{ "lease-ttl", required_argument, NULL, 1008 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
@@ -158,6 +180,40 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case 'o':
 			c->once = true;
 			break;
+		case 1000:
+			c->cl.store = optarg;
+			break;
+		case 1001:
+			c->cl.prefix = optarg;
+			break;
+		case 1002:
+			c->cl.cacert = optarg;
+			break;
+		case 1003:
+			c->cl.cert = optarg;
+			break;
+		case 1004:
+			c->cl.key = optarg;
+			break;
+		case 1005:
+			c->cl.user = optarg;
+			break;
+		case 1006:
+			c->cl.password_file = optarg;
+			break;
+		case 1007:
+			c->cl.underlay = optarg;
+			break;
+		case 1008:
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || v < 2 || v > 300) {
+				fprintf(stderr, "sdnd: --lease-ttl: \"%s\" is not a number of "
+						"seconds from 2 to 300\n", optarg);
+				return -EINVAL;
+			}
+			c->cl.lease_ttl = (unsigned int)v;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -168,6 +224,12 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			usage(stderr);
 			return -EINVAL;
 		}
+	}
+	if (!c->cl.store && (c->cl.prefix || c->cl.cacert || c->cl.cert || c->cl.key ||
+			     c->cl.user || c->cl.password_file || c->cl.underlay ||
+			     c->cl.lease_ttl)) {
+		fprintf(stderr, "sdnd: --store-*, --underlay and --lease-ttl go with --store\n");
+		return -EINVAL;
 	}
 	if (c->d.listen && !c->d.token_file) {
 		fprintf(stderr, "sdnd: --listen needs --token-file: the TCP listener serves only "
@@ -335,6 +397,30 @@ out:
 	return ret;
 }
 
+/* The daemon, with the definition from the file or the cluster store. */
+static int run_daemon(struct cli *c)
+{
+	struct sdnd_source *src = NULL;
+	char err[512];
+	int r;
+
+	if (c->cl.store) {
+		c->cl.state_dir = c->d.state_dir;
+		c->cl.node = c->d.node;
+		r = sdnd_cluster_new(&src, &c->cl, err, sizeof(err));
+		if (r < 0) {
+			fprintf(stderr, "sdnd: --store: %s\n", err);
+			return 2;
+		}
+	} else if (sdnd_source_file_new(&src, c->d.config) < 0) {
+		fprintf(stderr, "sdnd: %s\n", strerror(ENOMEM));
+		return 1;
+	}
+	r = sdnd_daemon_run(&c->d, src);
+	src->ops->free(src);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -349,7 +435,7 @@ int main(int argc, char **argv)
 		 */
 		mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
 		mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
-		return sdnd_daemon_run(&c.d);
+		return run_daemon(&c);
 	}
 	if (!strcmp(c.cmd, "check"))
 		return cmd_check(&c);

@@ -157,6 +157,9 @@ int sdnd_rec_prepare(struct sdnd_reconciler *rec, const char *buf, size_t len, c
 	r = sdnd_cache_env(&rec->cache, host, &env);
 	if (r < 0)
 		return r;
+	env.cluster = rec->cluster;
+	env.members = rec->members;
+	env.n_members = rec->n_members;
 	r = zone_parse(buf, len, name, &env, &g.cfg, errs);
 	if (r < 0)
 		return r;
@@ -255,10 +258,34 @@ static void record_load_errors(struct sdnd_reconciler *rec, const char *name,
 			errs->n, errs->n == 1 ? "" : "s");
 }
 
-int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err)
+int sdnd_rec_offer(struct sdnd_reconciler *rec, const char *buf, size_t len, const char *name,
+		   bool again, FILE *err)
 {
 	struct zone_errors errs = { 0 };
 	struct sdnd_generation g = { 0 };
+	bool nl = len && buf[len - 1] == '\n';
+	int r;
+
+	/*
+	 * The same document again (a touch, an editor saving unchanged, the API's own write): no
+	 * new generation. The running text is kept ending with a newline; compare it so.
+	 */
+	if (!again && rec->cfg && rec->config_len == len + !nl && !memcmp(rec->config_text, buf, len) &&
+	    (nl || rec->config_text[len] == '\n')) {
+		rec->last_load_error[0] = '\0';
+		return 0;
+	}
+	r = sdnd_rec_prepare(rec, buf, len, name, &g, &errs);
+	if (r < 0) {
+		record_load_errors(rec, name, &errs, err);
+		zone_errors_clear(&errs);
+		return r;
+	}
+	return sdnd_rec_commit(rec, &g);
+}
+
+int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err)
+{
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 	int r;
@@ -273,26 +300,7 @@ int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err)
 			log_err("%s; keeping the running configuration", rec->last_load_error);
 		return r;
 	}
-	/*
-	 * The same document again (a touch, an editor saving unchanged, the API's own write): no
-	 * new generation. The running text is kept ending with a newline; compare it so.
-	 */
-	{
-		bool nl = len && buf[len - 1] == '\n';
-
-		if (rec->cfg && rec->config_len == len + !nl &&
-		    !memcmp(rec->config_text, buf, len) && (nl || rec->config_text[len] == '\n')) {
-			rec->last_load_error[0] = '\0';
-			return 0;
-		}
-	}
-	r = sdnd_rec_prepare(rec, buf, len, path, &g, &errs);
-	if (r < 0) {
-		record_load_errors(rec, path, &errs, err);
-		zone_errors_clear(&errs);
-		return r;
-	}
-	r = sdnd_rec_commit(rec, &g);
+	r = sdnd_rec_offer(rec, buf, len, path, false, err);
 	if (r < 0)
 		return r;
 	if (path != rec->config_path) {

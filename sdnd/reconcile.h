@@ -46,6 +46,10 @@ struct sdnd_reconciler {
 	unsigned int last_changes;          /* actions executed by the last run */
 	bool fresh;                         /* a generation was loaded since the last run */
 	bool quiet;                         /* don't log each action (plan/apply --once print) */
+	/* a cluster store is in use, and its live nodes (for peers: auto); set by its source */
+	bool cluster;
+	struct zone_member *members;
+	size_t n_members;
 };
 
 /* Open netlink (with events for the daemon), load ownership, dump the kernel. */
@@ -58,6 +62,13 @@ void sdnd_rec_free(struct sdnd_reconciler *rec);
  * logged). 0, -EINVAL for a rejected document, or -errno.
  */
 int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err);
+/*
+ * As sdnd_rec_load() for a document in buf, named name in messages. The same text as the
+ * running one is no new generation, unless again (the cluster's members changed, which the
+ * document may expand differently with).
+ */
+int sdnd_rec_offer(struct sdnd_reconciler *rec, const char *buf, size_t len, const char *name,
+		   bool again, FILE *err);
 /* A validated, expanded document that is not running yet. */
 struct sdnd_generation {
 	struct zone_config *cfg;

@@ -69,6 +69,8 @@ struct ctl {
 	char *token;	  /* the token file's first line, sent as "Authorization: Bearer" */
 	const char *file; /* -f, "-" for stdin */
 	bool json, all, dry_run;
+	bool cluster, wait;   /* status --cluster, apply --wait */
+	unsigned int wait_s;  /* apply --timeout */
 	bool color;	   /* stdout is a terminal that takes colours */
 	char *const *args; /* the command's arguments */
 	size_t nargs;
@@ -135,6 +137,10 @@ static const char *const usage_text =
 	"                     STATE ERROR; --all: every object) or \"all N objects in\n"
 	"                     sync\", one row per attachment not plugged (--all:\n"
 	"                     every attachment), and the vnets skipped for a conflict\n"
+	"  status --cluster   with a cluster store (sdnd --store): the definition's\n"
+	"                     revision, then one row per node (NODE ALIVE APPLIED\n"
+	"                     IN-SYNC PENDING FAILED LAST ERROR); exit 6 unless every\n"
+	"                     live node applied the store's newest revision\n"
 	"  plan               what sdnd would change in the kernel now\n"
 	"  plan -f FILE       what making FILE the configuration would change\n"
 	"                     (nothing is applied)\n"
@@ -144,6 +150,10 @@ static const char *const usage_text =
 	"                     plan being applied and \"applied generation N\"\n"
 	"  apply -f FILE --dry-run\n"
 	"                     the same as plan -f FILE\n"
+	"  apply -f FILE --wait [--timeout S]\n"
+	"                     then, with a cluster store, wait until every live node\n"
+	"                     applied the new revision (at most S seconds, default\n"
+	"                     30); exit 6 naming the nodes that did not\n"
 	"  config             print the running configuration document\n"
 	"  metrics            print the daemon's metrics (Prometheus text format)\n"
 	"  attach IFNAME --vnet VNET [--vlan N] [--trunks LIST] [--mac MAC]\n"
@@ -306,9 +316,9 @@ static int usage_error(const char *fmt, ...)
 	if (hook_mode)
 		return CTL_USAGE;
 	fputs("Usage: sdnctl [-S PATH | --url URL] [--token-file FILE] COMMAND, where COMMAND is\n"
-	      "         [--json] status [--all]\n"
+	      "         [--json] status [--all | --cluster]\n"
 	      "         [--json] plan [-f FILE]\n"
-	      "         [--json] apply -f FILE [--dry-run]\n"
+	      "         [--json] apply -f FILE [--dry-run | --wait [--timeout S]]\n"
 	      "         config | metrics\n"
 	      "         [--json] attach IFNAME --vnet VNET [--vlan N] [--trunks LIST] [--mac MAC]\n"
 	      "                  [--no-learning] [--owner TEXT]\n"
@@ -1010,6 +1020,182 @@ static int cmd_plan(struct ctl *c)
 	return CTL_OK;
 }
 
+/* One node of GET /v1/cluster: has it applied revision rev (reconciled, nothing pending)? */
+static bool node_applied(struct json_object *n, int64_t rev, bool *ret_rejected)
+{
+	struct json_object *st;
+	int64_t r = 0, pending = 1, rejected = 0;
+
+	*ret_rejected = false;
+	if (!json_object_object_get_ex(n, "status", &st))
+		return false;
+	jint(st, "revision", &r);
+	jint(st, "pending", &pending);
+	jint(st, "rejected_revision", &rejected);
+	*ret_rejected = rejected >= rev;
+	return r >= rev && !pending;
+}
+
+static bool node_alive(struct json_object *n)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(n, "alive", &v) && json_object_get_boolean(v);
+}
+
+/* status --cluster: every node of the cluster store, live or not, and what it applied. */
+static int cmd_cluster_status(struct ctl *c)
+{
+	_cleanup_json_ struct json_object *cl = NULL;
+	struct json_object *nodes, *v;
+	int64_t rev = 0;
+	size_t i, n;
+	int e, ret = CTL_OK;
+
+	e = get_json(c, "/v1/cluster", &cl);
+	if (e)
+		return e;
+	/* the store's newest definition is what every node should run */
+	if (!jint(cl, "store_revision", &rev) || !rev)
+		jint(cl, "revision", &rev);
+	nodes = jarray(cl, "nodes");
+	n = jlen(nodes);
+	/* a node that cannot reach the store cannot tell */
+	if (json_object_object_get_ex(cl, "connected", &v) && !json_object_get_boolean(v))
+		ret = CTL_NOT_IN_SYNC;
+	for (i = 0; i < n; i++) {
+		struct json_object *nd = json_object_array_get_idx(nodes, i);
+		bool rejected;
+
+		if (node_alive(nd) && !node_applied(nd, rev, &rejected))
+			ret = CTL_NOT_IN_SYNC;
+	}
+	if (c->json) {
+		print_json(cl);
+		return ret;
+	}
+	printf("definition revision %" PRId64 " in ", rev);
+	put_clean(jstr(cl, "store") ?: "?", stdout);
+	if (json_object_object_get_ex(cl, "connected", &v) && !json_object_get_boolean(v))
+		fputs(" (not reachable from this node)", stdout);
+	printf("\n%-16s %-5s %-8s %7s %7s %6s  %s\n", "NODE", "ALIVE", "APPLIED", "IN-SYNC",
+	       "PENDING", "FAILED", "LAST ERROR");
+	for (i = 0; i < n; i++) {
+		struct json_object *nd = json_object_array_get_idx(nodes, i), *st = NULL;
+		int64_t applied = 0, in_sync = 0, pending = 0, failed = 0, rejected = 0;
+		const char *err = NULL;
+		char ab[24] = "-";
+
+		if (json_object_object_get_ex(nd, "status", &st)) {
+			jint(st, "revision", &applied);
+			jint(st, "in_sync", &in_sync);
+			jint(st, "pending", &pending);
+			jint(st, "failed", &failed);
+			jint(st, "rejected_revision", &rejected);
+			err = jstr(st, "last_error");
+			if (!err || !*err) {
+				struct json_object *fo = jarray(st, "failed_objects");
+
+				if (jlen(fo))
+					err = jstr(json_object_array_get_idx(fo, 0), "error");
+			}
+			snprintf(ab, sizeof(ab), "%" PRId64 "%s", applied,
+				 rejected > applied ? "!" : "");
+		}
+		printf("%-16s %-5s %-8s %7" PRId64 " %7" PRId64 " %6" PRId64 "  ",
+		       jstr(nd, "name") ?: "?", node_alive(nd) ? "yes" : "no", ab, in_sync, pending,
+		       failed);
+		if (rejected > applied)
+			printf("revision %" PRId64 " rejected: ", rejected);
+		put_clean(err && *err ? err : "", stdout);
+		putchar('\n');
+	}
+	return ret;
+}
+
+/*
+ * apply --wait: until every live node of the cluster has applied revision rev (or has rejected
+ * it), at most c->wait_s seconds. A node without a cluster store applied it already.
+ */
+static int wait_applied(struct ctl *c, int64_t rev)
+{
+	struct timespec t0, now;
+	int e;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		_cleanup_json_ struct json_object *cl = NULL;
+		struct json_object *nodes;
+		size_t i, n, done = 0, live = 0, rejected_n = 0;
+		double el;
+
+		e = get_json(c, "/v1/cluster", &cl);
+		if (e)
+			return e;
+		nodes = jarray(cl, "nodes");
+		n = jlen(nodes);
+		for (i = 0; i < n; i++) {
+			struct json_object *nd = json_object_array_get_idx(nodes, i);
+			bool rejected;
+
+			if (!node_alive(nd))
+				continue;
+			live++;
+			done += node_applied(nd, rev, &rejected);
+			rejected_n += rejected;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+		if (done == live || rejected_n || el >= c->wait_s) {
+			if (done == live && !c->json)
+				printf("revision %" PRId64 " applied on all %zu live node%s in %.2f s\n",
+				       rev, live, live == 1 ? "" : "s", el);
+			if (done == live)
+				return CTL_OK;
+			errorf("revision %" PRId64 " is not applied on %zu of %zu live node%s%s:",
+			       rev, live - done, live, live == 1 ? "" : "s",
+			       rejected_n ? "" : " after the timeout");
+			for (i = 0; i < n; i++) {
+				struct json_object *nd = json_object_array_get_idx(nodes, i), *st;
+				bool rejected;
+
+				if (!node_alive(nd) || node_applied(nd, rev, &rejected))
+					continue;
+				fputc(' ', stderr);
+				put_clean(jstr(nd, "name") ?: "?", stderr);
+				if (rejected && json_object_object_get_ex(nd, "status", &st)) {
+					fputs(" (rejected: ", stderr);
+					put_clean(jstr(st, "last_error") ?: "", stderr);
+					fputc(')', stderr);
+				}
+			}
+			fputc('\n', stderr);
+			return CTL_NOT_IN_SYNC;
+		}
+		usleep(50 * 1000);
+	}
+}
+
+/* apply --wait, after the PUT answered r: with a cluster store, its ETag is the revision. */
+static int apply_wait(struct ctl *c, const struct reply *r)
+{
+	_cleanup_(reply_done) struct reply cl = {};
+	const struct request get = { .method = "GET", .path = "/v1/cluster" };
+	int64_t rev;
+	int e;
+
+	e = http(c, &get, &cl);
+	if (e)
+		return e;
+	if (cl.status == 404)
+		return CTL_OK; /* no cluster store: the PUT applied it */
+	if (!r->etag || (rev = strtoll(r->etag + (r->etag[0] == '"'), NULL, 10)) <= 0) {
+		errorf("sdnd did not tell the new revision; cannot wait for it\n");
+		return CTL_DAEMON_ERROR;
+	}
+	return wait_applied(c, rev);
+}
+
 /*
  * apply: GET /v1/config for the running generation's ETag, then PUT FILE with If-Match, so a
  * configuration someone else applied in between is not overwritten unseen (412, exit 3).
@@ -1070,7 +1256,7 @@ static int cmd_apply(struct ctl *c)
 		return e;
 	if (c->json) {
 		print_json(answer);
-		return CTL_OK;
+		return c->wait ? apply_wait(c, &r) : CTL_OK;
 	}
 	plan = answer_plan(answer);
 	if (!plan)
@@ -1080,7 +1266,7 @@ static int cmd_apply(struct ctl *c)
 		printf("applied generation %" PRId64 "\n", gen);
 	else
 		printf("applied\n");
-	return CTL_OK;
+	return c->wait ? apply_wait(c, &r) : CTL_OK;
 }
 
 /* "3.2s ago (2025-11-22 11:09:03)" for a time in milliseconds since the epoch. */
@@ -1384,6 +1570,8 @@ static int cmd_status(struct ctl *c)
 	char age[96];
 	int e;
 
+	if (c->cluster)
+		return cmd_cluster_status(c);
 	e = get_json(c, "/v1/status", &st);
 	if (e)
 		return e;
@@ -2021,13 +2209,14 @@ struct command {
 	/* checks the command's arguments: -1 to go on, or an exit status after saying why not */
 	int (*prepare)(struct ctl *c);
 	size_t min_args, max_args;
-	bool json, all, file, dry_run, attach; /* the options the command takes */
+	bool json, all, file, dry_run, attach, cluster, wait; /* the options the command takes */
 };
 
 static const struct command commands[] = {
-	{ .name = "status", .run = cmd_status, .json = true, .all = true },
+	{ .name = "status", .run = cmd_status, .json = true, .all = true, .cluster = true },
 	{ .name = "plan", .run = cmd_plan, .json = true, .file = true },
-	{ .name = "apply", .run = cmd_apply, .json = true, .file = true, .dry_run = true },
+	{ .name = "apply", .run = cmd_apply, .json = true, .file = true, .dry_run = true,
+	  .wait = true },
 	{ .name = "config", .run = cmd_config },
 	{ .name = "metrics", .run = cmd_metrics },
 	{ .name = "attach",
@@ -2079,6 +2268,9 @@ static int set_url(struct ctl *c, const char *url, const char *from)
 enum {
 	OPT_JSON = 0x100,
 	OPT_DRY_RUN,
+	OPT_CLUSTER,
+	OPT_WAIT,
+	OPT_TIMEOUT,
 	OPT_URL,
 	OPT_TOKEN_FILE,
 	OPT_VNET,
@@ -2104,6 +2296,9 @@ static int parse_args(int argc, char **argv, struct ctl *c, const struct command
 		{ "all", no_argument, NULL, 'a' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "cluster", no_argument, NULL, OPT_CLUSTER },
+		{ "wait", no_argument, NULL, OPT_WAIT },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "vnet", required_argument, NULL, OPT_VNET },
 		{ "vlan", required_argument, NULL, OPT_VLAN },
 		{ "trunks", required_argument, NULL, OPT_TRUNKS },
@@ -2117,7 +2312,7 @@ static int parse_args(int argc, char **argv, struct ctl *c, const struct command
 	/* clang-format on */
 	const struct command *cmd = NULL;
 	const char *socket = NULL, *url = NULL, *url_from = "--url", *attach_opt = NULL;
-	bool help = false, version = false;
+	bool help = false, version = false, timeout_given = false;
 	int o, e;
 	size_t i;
 
@@ -2145,6 +2340,25 @@ static int parse_args(int argc, char **argv, struct ctl *c, const struct command
 		case OPT_DRY_RUN:
 			c->dry_run = true;
 			break;
+		case OPT_CLUSTER:
+			c->cluster = true;
+			break;
+		case OPT_WAIT:
+			c->wait = true;
+			break;
+		case OPT_TIMEOUT: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || v < 1 || v > 3600)
+				return usage_error("--timeout: \"%s\" is not a number of seconds "
+						   "from 1 to 3600", optarg);
+			c->wait_s = (unsigned int)v;
+			timeout_given = true;
+			break;
+		}
 		case OPT_VNET:
 			c->opt.vnet = optarg;
 			attach_opt = "--vnet";
@@ -2223,6 +2437,18 @@ static int parse_args(int argc, char **argv, struct ctl *c, const struct command
 		return usage_error("%s: -f is an option of plan and apply", cmd->name);
 	if (c->dry_run && !cmd->dry_run)
 		return usage_error("%s: --dry-run is an option of apply", cmd->name);
+	if (c->cluster && !cmd->cluster)
+		return usage_error("%s: --cluster is an option of status", cmd->name);
+	if (c->cluster && c->all)
+		return usage_error("status: --all and --cluster exclude each other");
+	if ((c->wait || timeout_given) && !cmd->wait)
+		return usage_error("%s: --wait and --timeout are options of apply", cmd->name);
+	if (timeout_given && !c->wait)
+		return usage_error("apply: --timeout goes with --wait");
+	if (c->wait && c->dry_run)
+		return usage_error("apply: --wait and --dry-run exclude each other");
+	if (!c->wait_s)
+		c->wait_s = 30;
 	if (attach_opt && !cmd->attach)
 		return usage_error("%s: %s is an option of attach and hook", cmd->name, attach_opt);
 	if (!strcmp(cmd->name, "apply") && !c->file)

@@ -1823,17 +1823,27 @@ int etcd_get(struct etcd *e, const char *key, etcd_cb cb, void *ctx)
 	return req_new(e, K_RANGE, body_printf("{\"key\":\"%s\"}", k), cb, ctx);
 }
 
+/* A key and its value in base64, for put and cas. 0, -EINVAL or -ENOMEM. */
+static int encode_kv(const char *key, const void *value, size_t len, char **ret_k, char **ret_v)
+{
+	if (!key || !*key || (!value && len))
+		return -EINVAL;
+	*ret_k = b64_encode(key, strlen(key));
+	*ret_v = b64_encode(value ? value : "", len);
+	return *ret_k && *ret_v ? 0 : -ENOMEM;
+}
+
 int etcd_put(struct etcd *e, const char *key, const void *value, size_t len, int64_t lease,
 	     etcd_cb cb, void *ctx)
 {
 	_cleanup_free_ char *k = NULL, *v = NULL;
+	int r;
 
-	if (!e || !key || !*key || (!value && len) || lease < 0 || !cb)
+	if (!e || lease < 0 || !cb)
 		return -EINVAL;
-	k = b64_encode(key, strlen(key));
-	v = b64_encode(value ? value : "", len);
-	if (!k || !v)
-		return -ENOMEM;
+	r = encode_kv(key, value, len, &k, &v);
+	if (r < 0)
+		return r;
 	return req_new(e, K_PUT,
 		       body_printf("{\"key\":\"%s\",\"value\":\"%s\",\"lease\":\"%" PRId64 "\"}", k,
 				   v, lease),
@@ -1844,13 +1854,13 @@ int etcd_cas(struct etcd *e, const char *key, const void *value, size_t len, int
 	     etcd_cb cb, void *ctx)
 {
 	_cleanup_free_ char *k = NULL, *v = NULL;
+	int r;
 
-	if (!e || !key || !*key || (!value && len) || mod_rev < 0 || !cb)
+	if (!e || mod_rev < 0 || !cb)
 		return -EINVAL;
-	k = b64_encode(key, strlen(key));
-	v = b64_encode(value ? value : "", len);
-	if (!k || !v)
-		return -ENOMEM;
+	r = encode_kv(key, value, len, &k, &v);
+	if (r < 0)
+		return r;
 	return req_new(e, K_CAS,
 		       body_printf("{\"compare\":[{\"key\":\"%s\",\"target\":\"MOD\","
 				   "\"result\":\"EQUAL\",\"mod_revision\":\"%" PRId64 "\"}],"

@@ -32,14 +32,14 @@ static void load(struct file_source *f, const char *why)
 	struct sdnd_reconciler *rec = f->s.rec;
 	uint64_t gen = rec->generation;
 
-	if (sdnd_rec_load(rec, f->path, NULL) < 0) {
-		/* the status file tells why */
-		sdnd_rec_write_status(rec);
-	} else if (rec->generation != gen) {
+	if (sdnd_rec_load(rec, f->path, NULL) == 0 && rec->generation != gen) {
 		log_info("%s: loaded generation %llu (%s, %zu objects)", f->path,
 			 (unsigned long long)rec->generation, why, rec->want.n);
 		f->s.changed(f->s.ctx);
+		return;
 	}
+	/* rejected, or the running document again (which clears a rejection): say so */
+	sdnd_rec_write_status(rec);
 }
 
 static int fs_start(struct sdnd_source *s)

@@ -1811,7 +1811,8 @@ int etcd_range_prefix(struct etcd *e, const char *prefix, etcd_cb cb, void *ctx)
 		       cb, ctx);
 }
 
-int etcd_get(struct etcd *e, const char *key, etcd_cb cb, void *ctx)
+/* A request about one key: {"key": KEY}. */
+static int key_req(struct etcd *e, enum kind kind, const char *key, etcd_cb cb, void *ctx)
 {
 	_cleanup_free_ char *k = NULL;
 
@@ -1820,7 +1821,12 @@ int etcd_get(struct etcd *e, const char *key, etcd_cb cb, void *ctx)
 	k = b64_encode(key, strlen(key));
 	if (!k)
 		return -ENOMEM;
-	return req_new(e, K_RANGE, body_printf("{\"key\":\"%s\"}", k), cb, ctx);
+	return req_new(e, kind, body_printf("{\"key\":\"%s\"}", k), cb, ctx);
+}
+
+int etcd_get(struct etcd *e, const char *key, etcd_cb cb, void *ctx)
+{
+	return key_req(e, K_RANGE, key, cb, ctx);
 }
 
 /* A key and its value in base64, for put and cas. 0, -EINVAL or -ENOMEM. */
@@ -1873,14 +1879,7 @@ int etcd_cas(struct etcd *e, const char *key, const void *value, size_t len, int
 
 int etcd_delete(struct etcd *e, const char *key, etcd_cb cb, void *ctx)
 {
-	_cleanup_free_ char *k = NULL;
-
-	if (!e || !key || !*key || !cb)
-		return -EINVAL;
-	k = b64_encode(key, strlen(key));
-	if (!k)
-		return -ENOMEM;
-	return req_new(e, K_DELETE, body_printf("{\"key\":\"%s\"}", k), cb, ctx);
+	return key_req(e, K_DELETE, key, cb, ctx);
 }
 
 int etcd_lease_grant(struct etcd *e, int64_t ttl, etcd_cb cb, void *ctx)

@@ -358,8 +358,9 @@ static enum MHD_Result put_config(struct sdnd_api *api, struct MHD_Connection *c
 	if (r < 0) {
 		json_object_put(plan);
 		json_object_put(j);
-		return respond_error(c, r == -EAGAIN || r == -ETIMEDOUT || r == -ECONNREFUSED ?
-					MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_INTERNAL_SERVER_ERROR,
+		/* -EAGAIN: the cluster store is out of reach */
+		return respond_error(c, r == -EAGAIN ? MHD_HTTP_SERVICE_UNAVAILABLE :
+						       MHD_HTTP_INTERNAL_SERVER_ERROR,
 				     err, NULL);
 	}
 	log_info("control API: loaded generation %llu (%zu objects)",

@@ -243,7 +243,7 @@ static void listed(void *ctx, const struct etcd_result *r)
 		learn(c, &r->kvs[i], false);
 		had_config |= !strcmp(r->kvs[i].key, c->k_config);
 	}
-	if (!had_config && c->text_rev)
+	if (!had_config)
 		c->text_rev = 0;
 	start_watch(c);
 }
@@ -621,23 +621,6 @@ static void publish(struct cluster *c)
 
 /* ---- the source ------------------------------------------------------------------------ */
 
-static int read_file(const char *path, char **ret, size_t *ret_len)
-{
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t n = 0;
-
-	if (!f)
-		return -errno;
-	if (getdelim(&buf, &n, '\0', f) < 0) {
-		free(buf);
-		return feof(f) ? -ENODATA : -EIO;
-	}
-	*ret = buf;
-	*ret_len = strlen(buf);
-	return 0;
-}
-
 static int cl_start(struct sdnd_source *s)
 {
 	struct cluster *c = cl_of(s);
@@ -650,8 +633,8 @@ static int cl_start(struct sdnd_source *s)
 	c->members_dirty = false;
 	make_members(c);
 	/* the last good definition, until the store says otherwise */
-	if (read_file(c->cache_path, &text, &len) == 0 &&
-	    read_file(c->cache_rev_path, &rev, &rlen) == 0) {
+	if (sdnd_read_file(c->cache_path, &text, &len) == 0 && len &&
+	    sdnd_read_file(c->cache_rev_path, &rev, &rlen) == 0 && rlen) {
 		c->config_rev = strtoll(rev, NULL, 10);
 		snprintf(name, sizeof(name), "%s (revision %lld, kept from the cluster store)",
 			 c->cache_path, (long long)c->config_rev);

@@ -100,34 +100,6 @@ void sdnd_rec_free(struct sdnd_reconciler *rec)
 	memset(rec, 0, sizeof(*rec));
 }
 
-static int read_file(const char *path, char **ret_buf, size_t *ret_len)
-{
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	if (!f)
-		return -errno;
-	for (;;) {
-		size_t n;
-
-		if (sdnd_grow(&buf, &cap, len + 65536 + 1, 1) < 0)
-			return -ENOMEM;
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-		if (n == 0)
-			break;
-		if (len > 64 * 1024 * 1024)
-			return -EFBIG;
-	}
-	if (ferror(f))
-		return -EIO;
-	buf[len] = '\0';
-	*ret_buf = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
-
 void sdnd_generation_free(struct sdnd_generation *g)
 {
 	zone_config_free(g->cfg);
@@ -290,7 +262,7 @@ int sdnd_rec_load(struct sdnd_reconciler *rec, const char *path, FILE *err)
 	size_t len = 0;
 	int r;
 
-	r = read_file(path, &buf, &len);
+	r = sdnd_read_file(path, &buf, &len);
 	if (r < 0) {
 		snprintf(rec->last_load_error, sizeof(rec->last_load_error), "%s: %s", path,
 			 strerror(-r));

@@ -27,8 +27,8 @@ struct sdnd_source_ops {
 	/*
 	 * Store g (validated by sdnd_rec_prepare) as the new definition and make it the running
 	 * generation, if the definition if_match names (an ETag of etag(); NULL or "*": any) is
-	 * still the current one. 0; -ESTALE when it is not (another writer came first); or
-	 * -errno with err.
+	 * still the current one. 0; -ESTALE when it is not (another writer came first);
+	 * -EAGAIN with err when the store cannot be reached; or -errno with err.
 	 */
 	int (*write)(struct sdnd_source *s, struct sdnd_generation *g, const char *if_match,
 		     char *err, size_t err_size);

@@ -58,3 +58,31 @@ int sdnd_mkdir_p(const char *path, unsigned int mode)
 		return -errno;
 	return 0;
 }
+
+int sdnd_read_file(const char *path, char **ret_buf, size_t *ret_len)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (!f)
+		return -errno;
+	for (;;) {
+		size_t n;
+
+		if (sdnd_grow(&buf, &cap, len + 65536 + 1, 1) < 0)
+			return -ENOMEM;
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+		if (len > 64 * 1024 * 1024)
+			return -EFBIG;
+	}
+	if (ferror(f))
+		return -EIO;
+	buf[len] = '\0';
+	*ret_buf = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}

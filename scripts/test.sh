@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 bash scripts/deps.sh build-essential cmake pkg-config libmnl-dev libyaml-dev libjson-c-dev \
 	libcmocka-dev libmicrohttpd-dev libcurl4-openssl-dev libnftnl-dev nftables curl iproute2 iputils-ping python3 clang libclang-rt-14-dev \
-	etcd-server etcd-client
+	etcd-server etcd-client openssl
 
 echo "=== build (gcc, ASan + UBSan, -Werror)"
 cmake -S . -B build -DSDND_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS=-Werror >/dev/null

@@ -34,8 +34,10 @@ bench_setup() {
 			pkg-config --exists json-c || missing+=(libjson-c-dev)
 			pkg-config --exists libmicrohttpd || missing+=(libmicrohttpd-dev)
 			pkg-config --exists libnftnl || missing+=(libnftnl-dev)
+			pkg-config --exists libcurl || missing+=(libcurl4-openssl-dev)
 		else
-			missing+=(libmnl-dev libyaml-dev libjson-c-dev libmicrohttpd-dev libnftnl-dev)
+			missing+=(libmnl-dev libyaml-dev libjson-c-dev libmicrohttpd-dev libnftnl-dev
+				libcurl4-openssl-dev)
 		fi
 	fi
 	if [ ${#missing[@]} -gt 0 ]; then

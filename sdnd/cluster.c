@@ -11,6 +11,9 @@
 #include "sdnd/cluster.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "cluster/etcd.h"
@@ -26,6 +29,27 @@
 struct member_rec {
 	struct zone_member m;
 	char version[32];
+};
+
+/*
+ * The lease is renewed from a thread of its own, with a client of its own: a reconcile the
+ * kernel takes long over (deleting a few hundred devices takes seconds, more when it is busy)
+ * must not let this node's lease expire, which would take its tunnels down on every other node.
+ * The thread renews only the lease the daemon's loop hands it; everything else stays there.
+ */
+struct keeper {
+	pthread_t th;
+	bool running;
+	struct etcd *e;
+	int efd;                       /* wakes the thread: a new lease, or stop */
+	unsigned int ttl;
+	_Atomic int64_t lease;         /* to renew; 0: none */
+	atomic_bool lost;              /* the store said a lease is gone */
+	atomic_bool stop;
+	/* the thread's own */
+	int64_t renewing;              /* the lease its timer runs for */
+	uint64_t next;                 /* ms: renew then */
+	bool inflight;
 };
 
 struct cluster {
@@ -63,8 +87,8 @@ struct cluster {
 	/* membership */
 	int64_t lease;
 	bool granting, registering, registered;
-	uint64_t keepalive_at;
-	bool keepalive_inflight;
+	uint64_t grant_at;             /* ms: ask for a lease then */
+	struct keeper keeper;
 
 	/* the status this node published, and whether a put is under way */
 	char *published;
@@ -193,6 +217,10 @@ static void learn(struct cluster *c, const struct etcd_kv *kv, bool deleted)
 			node_gone(c, name);
 		else
 			node_put(c, name, kv->value);
+		/* this node's registration went (its lease expired, or it was deleted): put it
+		 * back, under a new lease if the old one is gone */
+		if (deleted && !strcmp(name, c->node) && c->registered)
+			c->registered = false;
 	} else if ((name = under(kv->key, c->k_status))) {
 		if (deleted)
 			json_object_object_del(c->statuses, name);
@@ -220,7 +248,8 @@ static void start_watch(struct cluster *c)
 static void listed(void *ctx, const struct etcd_result *r)
 {
 	struct cluster *c = ctx;
-	bool had_config = false;
+	bool had_config = false, me = false;
+	const char *name;
 	size_t i;
 
 	c->listing = false;
@@ -242,9 +271,12 @@ static void listed(void *ctx, const struct etcd_result *r)
 	for (i = 0; i < r->n_kvs; i++) {
 		learn(c, &r->kvs[i], false);
 		had_config |= !strcmp(r->kvs[i].key, c->k_config);
+		me |= (name = under(r->kvs[i].key, c->k_nodes)) && !strcmp(name, c->node);
 	}
 	if (!had_config)
 		c->text_rev = 0;
+	if (!me)
+		c->registered = false;
 	start_watch(c);
 }
 
@@ -312,11 +344,99 @@ static bool my_underlay(struct cluster *c, struct sdnd_ip *ret, uint32_t *ret_mt
 	return true;
 }
 
+static void renewed(void *ctx, const struct etcd_result *r)
+{
+	struct keeper *k = ctx;
+	int64_t lease = r->lease;
+
+	k->inflight = false;
+	if (r->err == -ENOENT) {
+		/* expired (the store was out of reach): the daemon's loop registers anew */
+		atomic_compare_exchange_strong(&k->lease, &lease, 0);
+		atomic_store(&k->lost, true);
+		return;
+	}
+	k->next = sdnd_now_ms() + (r->err ? 1000 : k->ttl * 1000 / 3);
+}
+
+static void *keeper_main(void *arg)
+{
+	struct keeper *k = arg;
+
+	while (!atomic_load(&k->stop)) {
+		struct pollfd p[2] = { { .fd = etcd_fd(k->e), .events = POLLIN },
+				       { .fd = k->efd, .events = POLLIN } };
+		int64_t lease = atomic_load(&k->lease);
+		uint64_t now = sdnd_now_ms(), v;
+		int t = etcd_timeout_ms(k->e);
+
+		if (lease != k->renewing) {
+			/* just granted: renewed a third of the TTL from now */
+			k->renewing = lease;
+			k->next = now + k->ttl * 1000 / 3;
+		}
+		if (lease && !k->inflight && now >= k->next &&
+		    etcd_lease_keepalive(k->e, lease, renewed, k) == 0)
+			k->inflight = true;
+		if (lease && !k->inflight) {
+			int ms = k->next > now ? (int)(k->next - now) : 0;
+
+			if (t < 0 || ms < t)
+				t = ms;
+		}
+		if (poll(p, 2, t) > 0 && (p[1].revents & POLLIN) &&
+		    read(k->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			break;
+		etcd_run(k->e);
+	}
+	return NULL;
+}
+
+static void keeper_wake(struct keeper *k)
+{
+	uint64_t one = 1;
+
+	if (write(k->efd, &one, sizeof(one)) < 0)
+		log_warn("cluster store: cannot wake the lease keeper: %s", strerror(errno));
+}
+
+/* Renew lease from now on (0: none). */
+static void keeper_set(struct keeper *k, int64_t lease)
+{
+	atomic_store(&k->lease, lease);
+	if (k->running)
+		keeper_wake(k);
+}
+
+static void keeper_stop(struct keeper *k)
+{
+	if (!k->running)
+		return;
+	atomic_store(&k->stop, true);
+	keeper_wake(k);
+	pthread_join(k->th, NULL);
+	k->running = false;
+}
+
+/* The lease is gone: a new one, and the registration under it, follow. */
+static void lease_lost(struct cluster *c)
+{
+	log_warn("cluster store: lease of %s expired; registering again", c->node);
+	c->lease = 0;
+	c->registered = false;
+	c->grant_at = sdnd_now_ms();
+	keeper_set(&c->keeper, 0);
+}
+
 static void registered(void *ctx, const struct etcd_result *r)
 {
 	struct cluster *c = ctx;
 
 	c->registering = false;
+	if (r->err == -ENOENT && c->lease) {
+		lease_lost(c);
+		return;
+	}
 	if (r->err) {
 		log_warn("cluster store: cannot register %s: %s", c->node, r->msg);
 		c->registered = false;
@@ -355,47 +475,29 @@ static void granted(void *ctx, const struct etcd_result *r)
 
 	c->granting = false;
 	if (r->err) {
-		c->keepalive_at = sdnd_now_ms() + 1000;
+		c->grant_at = sdnd_now_ms() + 1000;
 		return;
 	}
 	c->lease = r->lease;
-	c->keepalive_at = sdnd_now_ms() + c->ttl * 1000 / 3;
+	keeper_set(&c->keeper, c->lease);
 	register_node(c);
-}
-
-static void kept_alive(void *ctx, const struct etcd_result *r)
-{
-	struct cluster *c = ctx;
-
-	c->keepalive_inflight = false;
-	if (r->err == -ENOENT) {
-		/* expired while the store was out of reach: register anew */
-		log_warn("cluster store: lease of %s expired; registering again", c->node);
-		c->lease = 0;
-		c->registered = false;
-		c->keepalive_at = sdnd_now_ms();
-		return;
-	}
-	c->keepalive_at = sdnd_now_ms() + (r->err ? 1000 : c->ttl * 1000 / 3);
 }
 
 static void membership(struct cluster *c)
 {
-	if (!c->connected || c->granting || c->registering || c->keepalive_inflight)
+	if (atomic_exchange(&c->keeper.lost, false) && c->lease &&
+	    !atomic_load(&c->keeper.lease))
+		lease_lost(c);
+	if (!c->connected || c->granting || c->registering)
 		return;
 	if (!c->lease) {
-		if (sdnd_now_ms() >= c->keepalive_at &&
+		if (sdnd_now_ms() >= c->grant_at &&
 		    etcd_lease_grant(c->e, c->ttl, granted, c) == 0)
 			c->granting = true;
 		return;
 	}
-	if (!c->registered) {
+	if (!c->registered)
 		register_node(c);
-		return;
-	}
-	if (sdnd_now_ms() >= c->keepalive_at &&
-	    etcd_lease_keepalive(c->e, c->lease, kept_alive, c) == 0)
-		c->keepalive_inflight = true;
 }
 
 /*
@@ -627,8 +729,15 @@ static int cl_start(struct sdnd_source *s)
 	_cleanup_free_ char *text = NULL, *rev = NULL;
 	size_t len, rlen;
 	char name[1200];
+	int r;
 
 	s->rec->cluster = true;
+	r = pthread_create(&c->keeper.th, NULL, keeper_main, &c->keeper);
+	if (r) {
+		log_err("cluster store: cannot start the lease keeper: %s", strerror(r));
+		return -r;
+	}
+	c->keeper.running = true;
 	load_members(c);
 	c->members_dirty = false;
 	make_members(c);
@@ -659,10 +768,9 @@ static int cl_timeout_ms(struct sdnd_source *s)
 
 	if (c->retry_at)
 		next = c->retry_at;
-	if (c->connected && !c->keepalive_inflight && !c->granting &&
-	    (!next || c->keepalive_at < next))
-		next = c->keepalive_at ? c->keepalive_at : now;
-	if (c->text_dirty || c->members_dirty ||
+	if (c->connected && !c->lease && !c->granting && (!next || c->grant_at < next))
+		next = c->grant_at ? c->grant_at : now;
+	if (c->text_dirty || c->members_dirty || atomic_load(&c->keeper.lost) ||
 	    (c->connected && c->lease && !c->registered && !c->registering))
 		next = now;
 	if (next) {
@@ -828,6 +936,7 @@ static void cl_stop(struct sdnd_source *s, bool clean)
 		etcd_watch_cancel(c->w);
 		c->w = NULL;
 	}
+	keeper_stop(&c->keeper);
 	/* the others remove this node's tunnels now, not when the lease expires */
 	if (clean && c->lease && c->connected) {
 		if (etcd_lease_revoke_sync(c->e, c->lease, 1000) == 0)
@@ -842,6 +951,10 @@ static void cl_free(struct sdnd_source *s)
 
 	if (c->w)
 		etcd_watch_cancel(c->w);
+	keeper_stop(&c->keeper);
+	etcd_free(c->keeper.e);
+	if (c->keeper.efd >= 0)
+		close(c->keeper.efd);
 	etcd_free(c->e);
 	free(c->members);
 	json_object_put(c->statuses);
@@ -952,6 +1065,8 @@ int sdnd_cluster_new(struct sdnd_source **ret, const struct sdnd_cluster_opts *o
 		return -ENOMEM;
 	c->s.ops = &cluster_ops;
 	c->ttl = o->lease_ttl ? o->lease_ttl : SDND_LEASE_TTL_DEFAULT;
+	c->keeper.ttl = c->ttl;
+	c->keeper.efd = -1;
 	if (o->underlay) {
 		if (sdnd_ip_parse(o->underlay, &c->underlay) < 0) {
 			snprintf(err, err_size, "--underlay: \"%s\" is not an IP address",
@@ -968,6 +1083,14 @@ int sdnd_cluster_new(struct sdnd_source **ret, const struct sdnd_cluster_opts *o
 	r = etcd_new(&c->e, &eo, err, err_size);
 	if (r < 0) {
 		free(c);
+		return r;
+	}
+	c->keeper.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	r = c->keeper.efd < 0 ? -errno : etcd_new(&c->keeper.e, &eo, err, err_size);
+	if (r < 0) {
+		if (c->keeper.efd < 0)
+			snprintf(err, err_size, "eventfd: %s", strerror(-r));
+		cl_free(&c->s);
 		return r;
 	}
 	c->statuses = json_object_new_object();

@@ -30,6 +30,8 @@ struct sdnd_api {
 	gid_t gid;                      /* the group allowed besides root; (gid_t)-1: none */
 	char *token;                    /* the TCP listener's bearer token */
 	struct sdnd_api_hooks hooks;
+	struct req *waiting;            /* PUT /v1/config waiting for the source, suspended */
+	bool resumed;                   /* one of them has its answer: run libmicrohttpd */
 };
 
 /* One request being read. */
@@ -39,6 +41,14 @@ struct req {
 	bool too_big;
 	bool allowed;
 	bool unauthenticated;           /* TCP: no or a wrong bearer token */
+	/* PUT /v1/config while the source stores it (its connection suspended meanwhile) */
+	struct sdnd_api *api;
+	struct MHD_Connection *conn;
+	struct req *next;
+	struct json_object *plan;
+	bool waiting, written;
+	int result;
+	char err[512];
 };
 
 /* Is the peer root, or in the API's group (primary or supplementary)? */
@@ -289,6 +299,10 @@ static bool acceptable_type(struct MHD_Connection *c)
 	return type_in(c, ok, ARRAY_SIZE(ok));
 }
 
+static void put_config_written(void *ctx, int r, const char *err);
+static enum MHD_Result put_config_answer(struct sdnd_api *api, struct MHD_Connection *c, int r,
+					 const char *err, struct json_object *plan);
+
 static enum MHD_Result put_config(struct sdnd_api *api, struct MHD_Connection *c,
 				  struct req *rq)
 {
@@ -337,15 +351,64 @@ static enum MHD_Result put_config(struct sdnd_api *api, struct MHD_Connection *c
 		sdnd_generation_free(&g);
 		return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, strerror(-r), NULL);
 	}
-	j = json_object_new_object();
 	if (dry_run) {
 		sdnd_generation_free(&g);
+		j = json_object_new_object();
 		json_object_object_add(j, "plan", plan);
 		return respond_json(c, MHD_HTTP_OK, j, etag);
 	}
 	/* stored first (the file, the cluster store): a restart must find what was accepted */
-	r = api->hooks.src->ops->write(api->hooks.src, &g, if_match, err, sizeof(err));
+	r = api->hooks.src->ops->write(api->hooks.src, &g, if_match, put_config_written, rq, err,
+				       sizeof(err));
 	sdnd_generation_free(&g);
+	if (r == -EINPROGRESS) {
+		/* the answer is sent when the source calls put_config_written() */
+		rq->api = api;
+		rq->conn = c;
+		rq->plan = plan;
+		rq->waiting = true;
+		rq->next = api->waiting;
+		api->waiting = rq;
+		MHD_suspend_connection(c);
+		return MHD_YES;
+	}
+	return put_config_answer(api, c, r, err, plan);
+}
+
+static void unwait(struct req *rq)
+{
+	struct req **p;
+
+	for (p = &rq->api->waiting; *p; p = &(*p)->next)
+		if (*p == rq) {
+			*p = rq->next;
+			break;
+		}
+	rq->waiting = false;
+}
+
+/* The source stored the document (or not) after put_config() suspended the request. */
+static void put_config_written(void *ctx, int r, const char *err)
+{
+	struct req *rq = ctx;
+
+	unwait(rq);
+	rq->written = true;
+	rq->result = r;
+	sdnd_strlcpy(rq->err, err, sizeof(rq->err));
+	MHD_resume_connection(rq->conn);
+	/* libmicrohttpd in external epoll mode sees it on its next run only */
+	rq->api->resumed = true;
+}
+
+/* The answer to a PUT /v1/config the source stored with result r (err: why not). */
+static enum MHD_Result put_config_answer(struct sdnd_api *api, struct MHD_Connection *c, int r,
+					 const char *err, struct json_object *plan)
+{
+	struct sdnd_reconciler *rec = api->hooks.rec;
+	struct json_object *j = json_object_new_object();
+	char etag[32];
+
 	if (r == -ESTALE) {
 		json_object_put(plan);
 		etag_of(api, etag, sizeof(etag));
@@ -669,6 +732,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (rq->written) {
+		struct json_object *plan = rq->plan;
+
+		rq->written = false;
+		rq->plan = NULL;
+		return put_config_answer(api, c, rq->result, rq->err, plan);
+	}
 	if (rq->unauthenticated)
 		return respond_error(c, MHD_HTTP_UNAUTHORIZED,
 				     "authentication required: send the bearer token of the "
@@ -686,8 +756,15 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct req *rq = *con_cls;
 
-	if (rq)
+	if (rq && rq->waiting) {
+		/* gone while the source stored its document (the daemon is stopping) */
+		rq->api->hooks.src->ops->cancel_write(rq->api->hooks.src, rq);
+		unwait(rq);
+	}
+	if (rq) {
 		free(rq->body);
+		json_object_put(rq->plan);
+	}
 	free(rq);
 	*con_cls = NULL;
 }
@@ -705,7 +782,7 @@ static int listener_start(struct sdnd_api *api, struct listener *li, int fd, boo
 	 * Idle clients are dropped after a while; on TCP, where anyone may connect before the
 	 * token is checked, one address cannot take every connection.
 	 */
-	li->mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, handle, li,
+	li->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handle, li,
 				   MHD_OPTION_LISTEN_SOCKET, fd,
 				   MHD_OPTION_NOTIFY_COMPLETED, completed, api,
 				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)(tcp ? 10 : 30),
@@ -866,6 +943,7 @@ int sdnd_api_fd(const struct sdnd_api *api)
 
 void sdnd_api_run(struct sdnd_api *api)
 {
+	api->resumed = false;
 	MHD_run(api->unix_l.mhd);
 	if (api->tcp_l.mhd)
 		MHD_run(api->tcp_l.mhd);
@@ -884,6 +962,8 @@ int sdnd_api_timeout_ms(struct sdnd_api *api)
 {
 	int a = listener_timeout_ms(&api->unix_l), b = listener_timeout_ms(&api->tcp_l);
 
+	if (api->resumed)
+		return 0;
 	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
 }
 
@@ -897,8 +977,19 @@ static void listener_stop(struct listener *li)
 
 void sdnd_api_stop(struct sdnd_api *api)
 {
+	struct sdnd_source *src;
+
 	if (!api)
 		return;
+	/* libmicrohttpd stops only with no connection suspended */
+	src = api->hooks.src;
+	while (api->waiting) {
+		struct req *rq = api->waiting;
+
+		src->ops->cancel_write(src, rq);
+		put_config_written(rq, -EAGAIN, "sdnd is stopping; the definition may or may not "
+				   "have been stored: read it back");
+	}
 	listener_stop(&api->unix_l);
 	listener_stop(&api->tcp_l);
 	if (api->epfd >= 0)

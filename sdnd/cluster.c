@@ -5,8 +5,9 @@
  * compare-and-swap on the definition's revision.
  *
  * etcd's callbacks only record what they learn; what follows from it (a new generation, new
- * members, a reconcile) is done in run(), from the daemon's loop, never in the middle of a
- * control API request that waits for etcd.
+ * members, a reconcile) is done in run(), from the daemon's loop. A PUT's compare-and-swap is
+ * answered from there too: its control API request waits suspended meanwhile, and the daemon
+ * goes on repairing and serving other requests.
  */
 #include "sdnd/cluster.h"
 
@@ -89,6 +90,8 @@ struct cluster {
 	bool granting, registering, registered;
 	uint64_t grant_at;             /* ms: ask for a lease then */
 	struct keeper keeper;
+
+	struct write *writes;          /* PUT /v1/config waiting for the store */
 
 	/* the status this node published, and whether a put is under way */
 	char *published;
@@ -810,29 +813,76 @@ static void cl_etag(struct sdnd_source *s, char *buf, size_t size)
 	snprintf(buf, size, "\"%lld\"", (long long)cl_of(s)->config_rev);
 }
 
-struct wait {
-	bool done;
-	struct etcd_result r;
+/* A PUT /v1/config on its way into the store. */
+struct write {
+	struct cluster *c;
+	struct write *next;
+	struct sdnd_generation g;
+	uint64_t generation;           /* the running one when g was prepared */
+	sdnd_write_done done;
+	void *ctx;
 };
+
+static void unlink_write(struct cluster *c, struct write *w)
+{
+	struct write **p;
+
+	for (p = &c->writes; *p; p = &(*p)->next)
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	sdnd_generation_free(&w->g);
+	free(w);
+}
 
 static void cas_done(void *ctx, const struct etcd_result *r)
 {
-	struct wait *w = ctx;
+	struct write *w = ctx;
+	struct cluster *c = w->c;
+	struct sdnd_reconciler *rec = c->s.rec;
+	sdnd_write_done done = w->done;
+	void *dctx = w->ctx;
+	char err[512] = "";
+	int ret = 0;
 
-	w->done = true;
-	w->r.err = r->err;
-	w->r.succeeded = r->succeeded;
-	w->r.revision = r->revision;
-	memcpy(w->r.msg, r->msg, sizeof(w->r.msg));
+	if (r->err) {
+		snprintf(err, sizeof(err), "the cluster store (%s) did not take the definition: %s",
+			 etcd_endpoint(c->e), r->msg);
+		ret = -EAGAIN;
+	} else if (!r->succeeded) {
+		ret = -ESTALE;
+	} else if (r->revision >= c->text_rev) {
+		/* the watch brings the same revision: this node runs it already */
+		log_info("cluster store: wrote revision %lld", (long long)r->revision);
+		free(c->text);
+		c->text = w->g.text ? strdup(w->g.text) : NULL;
+		c->len = w->g.len;
+		c->text_rev = r->revision;
+		c->text_dirty = false;
+		if (rec->generation == w->generation) {
+			c->config_rev = r->revision;
+			c->rejected_rev = 0;
+			ret = sdnd_rec_commit(rec, &w->g);
+			if (ret < 0)
+				snprintf(err, sizeof(err), "%s", strerror(-ret));
+			else
+				persist(c);
+		} else {
+			/* something else ran meanwhile (other nodes came or went): expanded anew */
+			c->text_dirty = true;
+		}
+	}
+	unlink_write(c, w);
+	done(dctx, ret, err);
 }
 
 static int cl_write(struct sdnd_source *s, struct sdnd_generation *g, const char *if_match,
-		    char *err, size_t err_size)
+		    sdnd_write_done done, void *ctx, char *err, size_t err_size)
 {
 	struct cluster *c = cl_of(s);
-	struct wait w = { 0 };
 	int64_t base = c->config_rev;
-	uint64_t deadline = sdnd_now_ms() + 10000;
+	struct write *w;
 	int r;
 
 	if (if_match && strcmp(if_match, "*"))
@@ -842,42 +892,38 @@ static int cl_write(struct sdnd_source *s, struct sdnd_generation *g, const char
 			 "stays at revision %lld", etcd_endpoint(c->e), (long long)c->config_rev);
 		return -EAGAIN;
 	}
-	r = etcd_cas(c->e, c->k_config, g->text, g->len, base, cas_done, &w);
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	r = etcd_cas(c->e, c->k_config, g->text, g->len, base, cas_done, w);
 	if (r < 0) {
 		snprintf(err, err_size, "%s", strerror(-r));
+		free(w);
 		return r;
 	}
-	/* etcd answers within its own timeout; only this request's callback acts here */
-	while (!w.done && sdnd_now_ms() < deadline) {
-		struct pollfd p = { .fd = etcd_fd(c->e), .events = POLLIN };
-		int t = etcd_timeout_ms(c->e);
+	/* etcd answers within its own timeouts, from run() */
+	w->c = c;
+	w->g = *g;
+	memset(g, 0, sizeof(*g));
+	w->generation = s->rec->generation;
+	w->done = done;
+	w->ctx = ctx;
+	w->next = c->writes;
+	c->writes = w;
+	return -EINPROGRESS;
+}
 
-		poll(&p, 1, t < 0 || t > 100 ? 100 : t);
-		etcd_run(c->e);
-	}
-	if (!w.done)
-		etcd_cancel(c->e, &w);
-	if (!w.done || w.r.err) {
-		snprintf(err, err_size, "the cluster store (%s) did not take the definition: %s",
-			 etcd_endpoint(c->e), w.done ? w.r.msg : "no answer");
-		return -EAGAIN;
-	}
-	if (!w.r.succeeded)
-		return -ESTALE;
-	/* the watch brings the same revision: it is running already */
-	c->config_rev = c->text_rev = w.r.revision;
-	c->rejected_rev = 0;
-	free(c->text);
-	c->text = strdup(g->text);
-	c->len = g->len;
-	r = sdnd_rec_commit(s->rec, g);
-	if (r < 0) {
-		snprintf(err, err_size, "%s", strerror(-r));
-		return r;
-	}
-	persist(c);
-	log_info("cluster store: wrote revision %lld", (long long)c->config_rev);
-	return 0;
+static void cl_cancel_write(struct sdnd_source *s, void *ctx)
+{
+	struct cluster *c = cl_of(s);
+	struct write *w;
+
+	for (w = c->writes; w; w = w->next)
+		if (w->ctx == ctx) {
+			etcd_cancel(c->e, w);
+			unlink_write(c, w);
+			return;
+		}
 }
 
 static void cl_reconciled(struct sdnd_source *s)
@@ -951,6 +997,8 @@ static void cl_free(struct sdnd_source *s)
 
 	if (c->w)
 		etcd_watch_cancel(c->w);
+	while (c->writes)
+		unlink_write(c, c->writes);
 	keeper_stop(&c->keeper);
 	etcd_free(c->keeper.e);
 	if (c->keeper.efd >= 0)
@@ -981,6 +1029,7 @@ static const struct sdnd_source_ops cluster_ops = {
 	.run = cl_run,
 	.reload = cl_reload,
 	.write = cl_write,
+	.cancel_write = cl_cancel_write,
 	.etag = cl_etag,
 	.reconciled = cl_reconciled,
 	.cluster_json = cl_cluster_json,

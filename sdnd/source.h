@@ -14,6 +14,9 @@
 
 struct sdnd_source;
 
+/* A write's result, when it could not be had at once (see write()); err is "" on success. */
+typedef void (*sdnd_write_done)(void *ctx, int r, const char *err);
+
 struct sdnd_source_ops {
 	const char *kind;                                       /* "file", "etcd" */
 	/* Load the first definition (there may be none yet) and start watching. */
@@ -27,11 +30,15 @@ struct sdnd_source_ops {
 	/*
 	 * Store g (validated by sdnd_rec_prepare) as the new definition and make it the running
 	 * generation, if the definition if_match names (an ETag of etag(); NULL or "*": any) is
-	 * still the current one. 0; -ESTALE when it is not (another writer came first);
-	 * -EAGAIN with err when the store cannot be reached; or -errno with err.
+	 * still the current one. Done at once: 0; -ESTALE when it is not (another writer came
+	 * first); -EAGAIN with err when the store cannot be reached; or -errno with err. Or
+	 * -EINPROGRESS: the source took g (the caller's is emptied) and calls done(ctx, r, err)
+	 * with one of those results later, from run(), unless cancel_write(s, ctx) came first.
 	 */
 	int (*write)(struct sdnd_source *s, struct sdnd_generation *g, const char *if_match,
-		     char *err, size_t err_size);
+		     sdnd_write_done done, void *ctx, char *err, size_t err_size);
+	/* Forget the write started with ctx: no done() call follows. NULL: writes are at once. */
+	void (*cancel_write)(struct sdnd_source *s, void *ctx);
 	/* The ETag of the running definition, quoted. */
 	void (*etag)(struct sdnd_source *s, char *buf, size_t size);
 	/* A reconcile ran (the status may have changed). NULL: nothing to do. */

@@ -116,7 +116,7 @@ static void fs_etag(struct sdnd_source *s, char *buf, size_t size)
 }
 
 static int fs_write(struct sdnd_source *s, struct sdnd_generation *g, const char *if_match,
-		    char *err, size_t err_size)
+		    sdnd_write_done done, void *ctx, char *err, size_t err_size)
 {
 	struct file_source *f = fs_of(s);
 	char etag[32];

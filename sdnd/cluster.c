@@ -1037,6 +1037,17 @@ static const struct sdnd_source_ops cluster_ops = {
 	.free = cl_free,
 };
 
+size_t sdnd_cluster_offline(struct sdnd_source *s, struct sdnd_reconciler *rec)
+{
+	struct cluster *c = cl_of(s);
+
+	s->rec = rec;
+	rec->cluster = true;
+	load_members(c);
+	make_members(c);
+	return rec->n_members;
+}
+
 /* The first line of path, for a password. */
 static int read_secret(const char *path, char **ret)
 {

@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 struct sdnd_source;
+struct sdnd_reconciler;
 
 struct sdnd_cluster_opts {
 	const char *store;             /* "etcd://HOST:PORT[,HOST:PORT...]" */
@@ -37,5 +38,13 @@ struct sdnd_cluster_opts {
 /* Check the options (err says what is wrong) and set up; nothing is contacted yet. */
 int sdnd_cluster_new(struct sdnd_source **ret, const struct sdnd_cluster_opts *o, char *err,
 		     size_t err_size);
+
+/*
+ * For sdnd check and plan FILE --store ...: make rec a cluster store's node (peers: auto
+ * allowed, no node: key) with the nodes it last knew alive (kept in the state directory),
+ * without contacting the store. s (from sdnd_cluster_new) must outlive rec's use. Returns how
+ * many nodes that is, this one included when its underlay address is known.
+ */
+size_t sdnd_cluster_offline(struct sdnd_source *s, struct sdnd_reconciler *rec);
 
 #endif

@@ -21,6 +21,9 @@ static void usage(FILE *f)
 		"Usage: sdnd [OPTIONS]                 run the daemon\n"
 		"       sdnd check FILE [OPTIONS]      validate FILE, print every error\n"
 		"       sdnd plan FILE [--json]        show what applying FILE would change\n"
+		"       sdnd check|plan FILE --store URL\n"
+		"                                      FILE for the cluster store: peers: auto are\n"
+		"                                      the nodes last known alive (STATE-DIR)\n"
 		"       sdnd plan FILE --nft           print the firewall FILE and the attachments\n"
 		"                                      make, as an nft script\n"
 		"       sdnd apply --once FILE [--json] apply FILE now and exit\n"
@@ -255,6 +258,11 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			strcmp(c->cmd, "import-pve") ? "FILE" : "DIR");
 		return -EINVAL;
 	}
+	if (c->cmd && c->cl.store && strcmp(c->cmd, "check") && strcmp(c->cmd, "plan")) {
+		fprintf(stderr, "sdnd %s: --store goes with check and plan (the daemon applies "
+				"the cluster store's definition: sdnctl apply -f FILE)\n", c->cmd);
+		return -EINVAL;
+	}
 	if (c->cmd && !strcmp(c->cmd, "apply") && !c->once) {
 		fprintf(stderr, "sdnd apply: only --once is supported; run the daemon to keep "
 				"the network in sync\n");
@@ -263,9 +271,44 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	return 0;
 }
 
+/* The cluster store's source for --store (nothing contacted yet). 0, or 2 (logged). */
+static int new_cluster(struct cli *c, struct sdnd_source **src)
+{
+	char err[512];
+
+	c->cl.state_dir = c->d.state_dir;
+	c->cl.node = c->d.node;
+	if (sdnd_cluster_new(src, &c->cl, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sdnd: --store: %s\n", err);
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * check and plan with --store: FILE is meant for the cluster store, validated (and planned)
+ * with the nodes this one last knew alive. 0 or 2; *src to free after rec.
+ */
+static int offline_cluster(struct cli *c, struct sdnd_reconciler *rec, struct sdnd_source **src)
+{
+	size_t n;
+
+	*src = NULL;
+	if (!c->cl.store)
+		return 0;
+	if (new_cluster(c, src))
+		return 2;
+	n = sdnd_cluster_offline(*src, rec);
+	fprintf(stderr, "%s: read as the cluster store's definition; peers: auto are the %zu "
+		"node%s last known alive (%s/cluster-nodes.json)\n", c->file, n,
+		n == 1 ? "" : "s", c->d.state_dir);
+	return 0;
+}
+
 static int cmd_check(struct cli *c)
 {
 	struct sdnd_reconciler rec;
+	struct sdnd_source *src;
 	int r;
 
 	/* Validation needs this node's addresses; reading them needs no privileges. */
@@ -274,11 +317,17 @@ static int cmd_check(struct cli *c)
 		return 1;
 	if (c->d.node)
 		sdnd_strlcpy(rec.node, c->d.node, sizeof(rec.node));
+	if (offline_cluster(c, &rec, &src)) {
+		sdnd_rec_free(&rec);
+		return 2;
+	}
 	r = sdnd_rec_load(&rec, c->file, stderr);
 	if (r == 0)
 		printf("%s: valid (%zu vnets, %zu kernel objects on node %s)\n", c->file,
 		       rec.cfg->n_vnets, rec.want.n, rec.cfg->node);
 	sdnd_rec_free(&rec);
+	if (src)
+		src->ops->free(src);
 	return r == 0 ? 0 : 1;
 }
 
@@ -322,6 +371,7 @@ static void print_results(struct sdnd_reconciler *rec, bool json)
 static int cmd_plan_apply(struct cli *c, bool apply)
 {
 	struct sdnd_reconciler rec;
+	struct sdnd_source *src = NULL;
 	struct sdnd_plan plan;
 	_cleanup_close_ int lock = -1;
 	pid_t holder = 0;
@@ -352,6 +402,10 @@ static int cmd_plan_apply(struct cli *c, bool apply)
 	}
 	if (c->d.node)
 		sdnd_strlcpy(rec.node, c->d.node, sizeof(rec.node));
+	if (offline_cluster(c, &rec, &src)) {
+		ret = 2;
+		goto out;
+	}
 	if (sdnd_rec_load(&rec, c->file, stderr) < 0)
 		goto out;
 
@@ -394,6 +448,8 @@ static int cmd_plan_apply(struct cli *c, bool apply)
 	ret = r ? 1 : 0;
 out:
 	sdnd_rec_free(&rec);
+	if (src)
+		src->ops->free(src);
 	return ret;
 }
 
@@ -401,17 +457,11 @@ out:
 static int run_daemon(struct cli *c)
 {
 	struct sdnd_source *src = NULL;
-	char err[512];
 	int r;
 
 	if (c->cl.store) {
-		c->cl.state_dir = c->d.state_dir;
-		c->cl.node = c->d.node;
-		r = sdnd_cluster_new(&src, &c->cl, err, sizeof(err));
-		if (r < 0) {
-			fprintf(stderr, "sdnd: --store: %s\n", err);
+		if (new_cluster(c, &src))
 			return 2;
-		}
 	} else if (sdnd_source_file_new(&src, c->d.config) < 0) {
 		fprintf(stderr, "sdnd: %s\n", strerror(ENOMEM));
 		return 1;

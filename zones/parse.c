@@ -825,7 +825,8 @@ static void parse_peers(struct pctx *p, struct zone_zone *z, struct zinfo *zi,
 		if (p->env && !p->env->cluster)
 			zy_err(p, v, parent,
 			       "peers: auto takes the peers from the cluster store's live nodes, and "
-			       "this node has none (start sdnd with --store etcd://HOST:PORT)");
+			       "this node has none (start sdnd with --store etcd://HOST:PORT; sdnd "
+			       "check and plan take --store too)");
 		z->peers_auto = true;
 		return;
 	}
@@ -2035,7 +2036,11 @@ static void parse_root(struct pctx *p, const struct ynode *root)
 			cfg->version = 1;
 	}
 
-	if (f[F_NODE].val) {
+	if (f[F_NODE].val && p->env && p->env->cluster) {
+		zy_err(p, f[F_NODE].val, "node",
+		       "a cluster store's definition is every node's: it names none (each node is "
+		       "named by sdnd -n, or by its host name)");
+	} else if (f[F_NODE].val) {
 		const struct ynode *nv = f[F_NODE].val;
 
 		if (zy_get_str(p, nv, "node", "a node name")) {

@@ -620,7 +620,7 @@ static void test_peers(void **state)
 	EXPECT_ERRORS("version: 1\nzones:\n  lab: {type: vxlan, peers: auto}\n",
 		      "t.yaml:3:29: zones.lab.peers: peers: auto takes the peers from the cluster "
 		      "store's live nodes, and this node has none (start sdnd with --store "
-		      "etcd://HOST:PORT)");
+		      "etcd://HOST:PORT; sdnd check and plan take --store too)");
 	{
 		struct zone_env env = env_pve1;
 		struct zone_config *cfg;
@@ -631,6 +631,16 @@ static void test_peers(void **state)
 		assert_true(cfg->zones[0].peers_auto);
 		assert_int_equal(cfg->zones[0].n_peers, 0);
 		zone_config_free(cfg);
+	}
+	{
+		/* one document for every node of the cluster: it cannot say which node it is */
+		struct zone_env env = env_pve1;
+
+		env.cluster = true;
+		EXPECT_ERRORS_ENV(&env, "version: 1\nnode: pve2\n",
+				  "t.yaml:2:7: node: a cluster store's definition is every node's: "
+				  "it names none (each node is named by sdnd -n, or by its host "
+				  "name)");
 	}
 	EXPECT_ERRORS("version: 1\nzones:\n  lab: {type: vxlan, peers: automatic}\n",
 		      "t.yaml:3:29: zones.lab.peers: expected a list of IP addresses (or auto), got "

@@ -66,6 +66,7 @@ struct cluster {
 	struct sdnd_ip underlay;
 
 	bool listing, connected;
+	char error[320];               /* why not connected */
 	int64_t rev;                   /* the store's revision this node has seen */
 	uint64_t retry_at;             /* ms: list again */
 	unsigned int backoff_ms;
@@ -113,9 +114,14 @@ static void schedule_list(struct cluster *c)
 
 static void lost(struct cluster *c, const char *what, const char *msg)
 {
-	if (c->connected)
-		log_warn("cluster store %s: %s: %s; keeping revision %lld and the network as they "
-			 "are", etcd_endpoint(c->e), what, msg, (long long)c->config_rev);
+	char why[sizeof(c->error)];
+
+	/* said once, not at every retry: when it is new, or when it changed */
+	snprintf(why, sizeof(why), "%s: %s", what, msg);
+	if (c->connected || strcmp(why, c->error))
+		log_warn("cluster store %s: %s; keeping revision %lld and the network as they "
+			 "are", etcd_endpoint(c->e), why, (long long)c->config_rev);
+	sdnd_strlcpy(c->error, why, sizeof(c->error));
 	c->connected = false;
 	schedule_list(c);
 }
@@ -264,6 +270,7 @@ static void listed(void *ctx, const struct etcd_result *r)
 		log_info("cluster store %s: connected at revision %lld", etcd_endpoint(c->e),
 			 (long long)r->revision);
 	c->connected = true;
+	c->error[0] = '\0';
 	c->backoff_ms = 0;
 	c->rev = r->revision;
 	/* the list replaces what the node knew: nodes and statuses not in it are gone */
@@ -308,6 +315,10 @@ static void watch_cb(void *ctx, const struct etcd_event *ev, size_t n, int64_t r
 	size_t i;
 
 	if (err) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", *etcd_watch_error(c->w) ? etcd_watch_error(c->w) :
+			 strerror(-err));
 		etcd_watch_cancel(c->w);
 		c->w = NULL;
 		if (err == -ESTALE) {
@@ -317,7 +328,7 @@ static void watch_cb(void *ctx, const struct etcd_event *ev, size_t n, int64_t r
 				 (long long)compact_revision);
 			c->retry_at = sdnd_now_ms();
 		} else {
-			lost(c, "the watch ended", strerror(-err));
+			lost(c, "the watch ended", why);
 		}
 		return;
 	}
@@ -941,6 +952,8 @@ static struct json_object *cl_cluster_json(struct sdnd_source *s)
 
 	json_object_object_add(j, "store", json_object_new_string(etcd_endpoint(c->e)));
 	json_object_object_add(j, "connected", json_object_new_boolean(c->connected));
+	if (!c->connected && *c->error)
+		json_object_object_add(j, "error", json_object_new_string(c->error));
 	json_object_object_add(j, "revision", json_object_new_int64(c->config_rev));
 	json_object_object_add(j, "store_revision", json_object_new_int64(c->text_rev));
 	json_object_object_add(j, "node", json_object_new_string(c->node));

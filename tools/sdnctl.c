@@ -1076,8 +1076,14 @@ static int cmd_cluster_status(struct ctl *c)
 	}
 	printf("definition revision %" PRId64 " in ", rev);
 	put_clean(jstr(cl, "store") ?: "?", stdout);
-	if (json_object_object_get_ex(cl, "connected", &v) && !json_object_get_boolean(v))
-		fputs(" (not reachable from this node)", stdout);
+	if (json_object_object_get_ex(cl, "connected", &v) && !json_object_get_boolean(v)) {
+		fputs(" (not reachable from this node", stdout);
+		if (jstr(cl, "error")) {
+			fputs(": ", stdout);
+			put_clean(jstr(cl, "error"), stdout);
+		}
+		fputs(")", stdout);
+	}
 	printf("\n%-16s %-5s %-8s %7s %7s %6s  %s\n", "NODE", "ALIVE", "APPLIED", "IN-SYNC",
 	       "PENDING", "FAILED", "LAST ERROR");
 	for (i = 0; i < n; i++) {

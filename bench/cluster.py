@@ -88,58 +88,34 @@ def peer_del(vnets):
     return [c for k in vnets for c in (f"link del vxlan_v{k}", f"link del v{k}")], []
 
 
-class StatusWatch:
-    """`etcdctl watch --prefix PREFIX/status/ -w json`: every status a node published, with
-    the time it arrived here."""
+class LineWatch:
+    """A command whose output lines are handed to self.line(time, line) as they arrive, on a
+    thread of their own; wait() for what they tell."""
 
-    def __init__(self, ns, tmp):
+    def __init__(self, cmd, stderr=subprocess.DEVNULL):
         self.cond = threading.Condition()
-        self.seen = []              # (time, node, status)
-        self.err = open(os.path.join(tmp, "watch.err"), "w")
-        self.p = subprocess.Popen(["ip", "netns", "exec", ns, "etcdctl", "--endpoints",
-                                   f"http://{STORE}", "watch", "--prefix", f"{PREFIX}/status/",
-                                   "-w", "json"], stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=self.err, text=True)
+        self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=stderr, text=True)
         threading.Thread(target=self.read, daemon=True).start()
 
     def read(self):
         for line in self.p.stdout:
             t = time.perf_counter()
-            try:
-                resp = json.loads(line)
-            except ValueError:
-                continue
-            for ev in resp.get("Events") or []:
-                kv = ev.get("kv", {})
-                if ev.get("type") == 1 or "value" not in kv:   # DELETE
-                    continue
-                node = base64.b64decode(kv["key"]).decode().rsplit("/", 1)[-1]
-                try:
-                    st = json.loads(base64.b64decode(kv["value"]))
-                except ValueError:
-                    continue
-                with self.cond:
-                    self.seen.append((t, node, st))
+            with self.cond:
+                if self.line(t, line):
                     self.cond.notify_all()
 
-    def applied(self, nodes, rev, since, timeout):
-        """When each node first published, after `since`, that it runs revision rev with
-        nothing pending: {node: time}."""
+    def wait(self, got, timeout, why):
+        """Until got() returns something (under the lock); why() says what was missing."""
         end = time.monotonic() + timeout
         with self.cond:
             while True:
-                got = {}
-                for t, node, st in self.seen:
-                    if t >= since and node in nodes and node not in got and \
-                            st.get("revision", 0) >= rev and st.get("pending") == 0:
-                        got[node] = t
-                if len(got) == len(nodes):
-                    return got
+                r = got()
+                if r:
+                    return r
                 left = end - time.monotonic()
                 if left <= 0 or self.p.poll() is not None:
-                    missing = sorted(set(nodes) - set(got))
-                    raise BenchError(f"{', '.join(missing)} did not publish revision {rev} "
-                                     f"applied within {timeout} s (watch exited: "
+                    raise BenchError(f"{why()} within {timeout} s (the watch exited: "
                                      f"{self.p.poll()})")
                 self.cond.wait(min(left, 0.5))
 
@@ -147,50 +123,83 @@ class StatusWatch:
         if self.p.poll() is None:
             self.p.terminate()
             self.p.wait()
+
+
+class StatusWatch(LineWatch):
+    """`etcdctl watch --prefix PREFIX/status/ -w json`: every status a node published, with
+    the time it arrived here."""
+
+    def __init__(self, ns, tmp):
+        self.seen = []              # (time, node, status)
+        self.err = open(os.path.join(tmp, "watch.err"), "w")
+        super().__init__(["ip", "netns", "exec", ns, "etcdctl", "--endpoints", f"http://{STORE}",
+                          "watch", "--prefix", f"{PREFIX}/status/", "-w", "json"], self.err)
+
+    def line(self, t, line):
+        try:
+            resp = json.loads(line)
+        except ValueError:
+            return False
+        for ev in resp.get("Events") or []:
+            kv = ev.get("kv", {})
+            if ev.get("type") == 1 or "value" not in kv:   # DELETE
+                continue
+            node = base64.b64decode(kv["key"]).decode().rsplit("/", 1)[-1]
+            try:
+                self.seen.append((t, node, json.loads(base64.b64decode(kv["value"]))))
+            except ValueError:
+                continue
+        return True
+
+    def applied(self, nodes, rev, since, timeout):
+        """When each node first published, after `since`, that it runs revision rev with
+        nothing pending: {node: time}."""
+        got = {}
+
+        def done():
+            got.clear()
+            for t, node, st in self.seen:
+                if t >= since and node in nodes and node not in got and \
+                        st.get("revision", 0) >= rev and st.get("pending") == 0:
+                    got[node] = t
+            return len(got) == len(nodes) and dict(got)
+
+        return self.wait(done, timeout, lambda: f"{', '.join(sorted(set(nodes) - set(got)))} "
+                         f"did not publish revision {rev} applied")
+
+    def stop(self):
+        super().stop()
         self.err.close()
 
 
-class FdbWatch:
+class FdbWatch(LineWatch):
     """`bridge monitor fdb` in one namespace: flooding entries towards one address added and
     deleted, with the time each line arrived here."""
 
     def __init__(self, ns, dst):
-        self.cond = threading.Condition()
         self.dst = f" dst {dst} "
         self.events = []            # (time, "add" | "del")
-        self.p = subprocess.Popen(["ip", "netns", "exec", ns, "stdbuf", "-oL", "bridge",
-                                   "monitor", "fdb"], stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        threading.Thread(target=self.read, daemon=True).start()
+        super().__init__(["ip", "netns", "exec", ns, "stdbuf", "-oL", "bridge", "monitor",
+                          "fdb"])
 
-    def read(self):
-        for line in self.p.stdout:
-            t = time.perf_counter()
-            line = line.rstrip("\n") + " "
-            if not line.removeprefix("Deleted ").startswith(ZERO) or self.dst not in line:
-                continue
-            with self.cond:
-                self.events.append((t, "del" if line.startswith("Deleted") else "add"))
-                self.cond.notify_all()
+    def line(self, t, line):
+        line = line.rstrip("\n") + " "
+        if not line.removeprefix("Deleted ").startswith(ZERO) or self.dst not in line:
+            return False
+        self.events.append((t, "del" if line.startswith("Deleted") else "add"))
+        return True
 
     def nth(self, kind, n, since, timeout):
         """The time of the n-th `kind` event after `since`."""
-        end = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                ts = [t for t, k in self.events if k == kind and t >= since]
-                if len(ts) >= n:
-                    return ts[n - 1]
-                left = end - time.monotonic()
-                if left <= 0 or self.p.poll() is not None:
-                    raise BenchError(f"{len(ts)} of {n} flooding entries {kind}eted/added "
-                                     f"within {timeout} s")
-                self.cond.wait(min(left, 0.5))
+        ts = []
 
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.terminate()
-            self.p.wait()
+        def done():
+            ts[:] = [t for t, k in self.events if k == kind and t >= since]
+            return ts[n - 1] if len(ts) >= n else None
+
+        return self.wait(done, timeout,
+                         lambda: f"{len(ts)} of {n} flooding entries "
+                         f"{'deleted' if kind == 'del' else 'added'}")
 
 
 class Bench:

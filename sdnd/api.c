@@ -989,6 +989,9 @@ void sdnd_api_stop(struct sdnd_api *api)
 		src->ops->cancel_write(src, rq);
 		put_config_written(rq, -EAGAIN, "sdnd is stopping; the definition may or may not "
 				   "have been stored: read it back");
+		/* let it send the answer */
+		sdnd_api_run(api);
+		sdnd_api_run(api);
 	}
 	listener_stop(&api->unix_l);
 	listener_stop(&api->tcp_l);

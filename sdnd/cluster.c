@@ -97,6 +97,7 @@ struct cluster {
 	/* the status this node published, and whether a put is under way */
 	char *published;
 	bool publishing, publish_again;
+	uint64_t reconciled_gen;       /* the generation the last reconcile ran */
 };
 
 static struct cluster *cl_of(struct sdnd_source *s)
@@ -717,7 +718,8 @@ static void publish(struct cluster *c)
 	struct json_object *j;
 	const char *v;
 
-	if (!c->connected)
+	/* a generation committed but not reconciled yet (a PUT's) would claim what is not done */
+	if (!c->connected || c->s.rec->generation != c->reconciled_gen)
 		return;
 	if (c->publishing) {
 		c->publish_again = true;
@@ -913,6 +915,8 @@ static int cl_write(struct sdnd_source *s, struct sdnd_generation *g, const char
 		return r;
 	}
 	/* etcd answers within its own timeouts, from run() */
+	log_info("cluster store: writing the definition (if it is still revision %lld)",
+		 (long long)base);
 	w->c = c;
 	w->g = *g;
 	memset(g, 0, sizeof(*g));
@@ -939,6 +943,7 @@ static void cl_cancel_write(struct sdnd_source *s, void *ctx)
 
 static void cl_reconciled(struct sdnd_source *s)
 {
+	cl_of(s)->reconciled_gen = s->rec->generation;
 	publish(cl_of(s));
 }
 

@@ -551,7 +551,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--nodes", type=int, default=5)
     ap.add_argument("--vnets", type=int, default=100)
-    ap.add_argument("--reps", type=int, default=5, help="of each change in A")
+    ap.add_argument("--reps", type=int, default=3, help="of each change in A")
     ap.add_argument("--deaths", type=int, default=2, help="kill/start/stop rounds in B")
     ap.add_argument("--ttl", type=int, default=15, help="the nodes' --lease-ttl")
     ap.add_argument("--keep", action="store_true", help="keep the logs")

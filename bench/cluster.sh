@@ -3,7 +3,7 @@
 #
 # sdnd cluster benchmark, one command:
 #
-#   bench/cluster.sh [--nodes 5] [--vnets 100] [--reps 5] [--deaths 2] [--ttl 15] [--keep]
+#   bench/cluster.sh [--nodes 5] [--vnets 100] [--reps 3] [--deaths 2] [--ttl 15] [--keep]
 #                    [--no-build]
 #
 # A real etcd and N nodes (network namespaces, each running sdnd --store etcd://...) with one
@@ -12,7 +12,7 @@
 # every node at once; how long after a node dies (SIGKILL) the others stop flooding to it,
 # against the lease TTL; how long a node joining or leaving cleanly takes. bench/cluster.py
 # says what each figure is; bench/README.md shows a run. Prints a table to stdout (progress on
-# stderr). Takes about 1.5 minutes (most of it waiting for leases to expire).
+# stderr). Takes about 3 minutes, most of it the kernel deleting devices and leases expiring.
 #
 # Needs root. Installs what is missing with apt-get (iproute2, etcd-server, etcd-client,
 # python3, and to build sdnd: cmake, make, gcc, pkg-config and the libraries), builds sdnd and

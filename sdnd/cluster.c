@@ -98,6 +98,7 @@ struct cluster {
 	char *published;
 	bool publishing, publish_again;
 	uint64_t reconciled_gen;       /* the generation the last reconcile ran */
+	uint64_t publish_at;           /* ms: publish again (after a failure) */
 };
 
 static struct cluster *cl_of(struct sdnd_source *s)
@@ -706,7 +707,8 @@ static void published(void *ctx, const struct etcd_result *r)
 	c->publishing = false;
 	if (r->err) {
 		free(c->published);
-		c->published = NULL; /* try again with the next reconcile */
+		c->published = NULL;
+		c->publish_at = sdnd_now_ms() + 1000; /* again in a second */
 		return;
 	}
 	if (c->publish_again)
@@ -784,6 +786,8 @@ static int cl_timeout_ms(struct sdnd_source *s)
 
 	if (c->retry_at)
 		next = c->retry_at;
+	if (c->publish_at && (!next || c->publish_at < next))
+		next = c->publish_at;
 	if (c->connected && !c->lease && !c->granting && (!next || c->grant_at < next))
 		next = c->grant_at ? c->grant_at : now;
 	if (c->text_dirty || c->members_dirty || atomic_load(&c->keeper.lost) ||
@@ -805,6 +809,10 @@ static void cl_run(struct sdnd_source *s)
 	etcd_run(c->e);
 	if (c->retry_at && c->retry_at <= sdnd_now_ms())
 		list(c);
+	if (c->publish_at && c->publish_at <= sdnd_now_ms()) {
+		c->publish_at = 0;
+		publish(c);
+	}
 	membership(c);
 	if (process(c))
 		s->changed(s->ctx);
@@ -832,6 +840,8 @@ struct write {
 	struct write *next;
 	struct sdnd_generation g;
 	uint64_t generation;           /* the running one when g was prepared */
+	int64_t base;                  /* the revision it replaces */
+	char msg[256];                 /* why the compare-and-swap failed */
 	sdnd_write_done done;
 	void *ctx;
 };
@@ -849,45 +859,90 @@ static void unlink_write(struct cluster *c, struct write *w)
 	free(w);
 }
 
+/* The store holds w's document at revision rev: run it. 0 or -errno (err says why). */
+static int written(struct write *w, int64_t rev, char *err, size_t err_size)
+{
+	struct cluster *c = w->c;
+	struct sdnd_reconciler *rec = c->s.rec;
+	int r = 0;
+
+	log_info("cluster store: wrote revision %lld", (long long)rev);
+	if (rev < c->text_rev)
+		return 0; /* a newer one came through the watch already */
+	/* the watch brings the same revision: this node runs it already */
+	free(c->text);
+	c->text = w->g.text ? strdup(w->g.text) : NULL;
+	c->len = w->g.len;
+	c->text_rev = rev;
+	c->text_dirty = false;
+	if (rec->generation != w->generation) {
+		/* something else ran meanwhile (other nodes came or went): expanded anew */
+		c->text_dirty = true;
+		return 0;
+	}
+	c->config_rev = rev;
+	c->rejected_rev = 0;
+	r = sdnd_rec_commit(rec, &w->g);
+	if (r < 0)
+		snprintf(err, err_size, "%s", strerror(-r));
+	else
+		persist(c);
+	return r;
+}
+
+static void write_done(struct write *w, int r, const char *err)
+{
+	sdnd_write_done done = w->done;
+	void *ctx = w->ctx;
+
+	unlink_write(w->c, w);
+	done(ctx, r, err);
+}
+
+/*
+ * The definition read back after the compare-and-swap got no answer (it may have been done,
+ * e.g. while this node spent longer than etcd's timeout in the kernel): it is done when the
+ * store holds this document at a newer revision than the one it was to replace.
+ */
+static void cas_checked(void *ctx, const struct etcd_result *r)
+{
+	struct write *w = ctx;
+	const struct etcd_kv *kv = r->n_kvs ? &r->kvs[0] : NULL;
+	char err[512] = "";
+	int ret;
+
+	if (!r->err && kv && kv->mod_revision > w->base && kv->value_len == w->g.len &&
+	    !memcmp(kv->value, w->g.text, w->g.len)) {
+		ret = written(w, kv->mod_revision, err, sizeof(err));
+	} else {
+		snprintf(err, sizeof(err), "the cluster store (%s) did not take the definition: %s%s",
+			 etcd_endpoint(w->c->e), w->msg, r->err ? " (and reading it back failed: "
+			 "it may or may not be stored)" : "");
+		ret = -EAGAIN;
+	}
+	write_done(w, ret, err);
+}
+
 static void cas_done(void *ctx, const struct etcd_result *r)
 {
 	struct write *w = ctx;
 	struct cluster *c = w->c;
-	struct sdnd_reconciler *rec = c->s.rec;
-	sdnd_write_done done = w->done;
-	void *dctx = w->ctx;
 	char err[512] = "";
 	int ret = 0;
 
 	if (r->err) {
+		sdnd_strlcpy(w->msg, r->msg, sizeof(w->msg));
+		if (etcd_get(c->e, c->k_config, cas_checked, w) == 0)
+			return;
 		snprintf(err, sizeof(err), "the cluster store (%s) did not take the definition: %s",
 			 etcd_endpoint(c->e), r->msg);
 		ret = -EAGAIN;
 	} else if (!r->succeeded) {
 		ret = -ESTALE;
-	} else if (r->revision >= c->text_rev) {
-		/* the watch brings the same revision: this node runs it already */
-		log_info("cluster store: wrote revision %lld", (long long)r->revision);
-		free(c->text);
-		c->text = w->g.text ? strdup(w->g.text) : NULL;
-		c->len = w->g.len;
-		c->text_rev = r->revision;
-		c->text_dirty = false;
-		if (rec->generation == w->generation) {
-			c->config_rev = r->revision;
-			c->rejected_rev = 0;
-			ret = sdnd_rec_commit(rec, &w->g);
-			if (ret < 0)
-				snprintf(err, sizeof(err), "%s", strerror(-ret));
-			else
-				persist(c);
-		} else {
-			/* something else ran meanwhile (other nodes came or went): expanded anew */
-			c->text_dirty = true;
-		}
+	} else {
+		ret = written(w, r->revision, err, sizeof(err));
 	}
-	unlink_write(c, w);
-	done(dctx, ret, err);
+	write_done(w, ret, err);
 }
 
 static int cl_write(struct sdnd_source *s, struct sdnd_generation *g, const char *if_match,
@@ -921,6 +976,7 @@ static int cl_write(struct sdnd_source *s, struct sdnd_generation *g, const char
 	w->g = *g;
 	memset(g, 0, sizeof(*g));
 	w->generation = s->rec->generation;
+	w->base = base;
 	w->done = done;
 	w->ctx = ctx;
 	w->next = c->writes;

@@ -1051,6 +1051,7 @@ static int cmd_cluster_status(struct ctl *c)
 	int64_t rev = 0;
 	size_t i, n;
 	int e, ret = CTL_OK;
+	bool connected;
 
 	e = get_json(c, "/v1/cluster", &cl);
 	if (e)
@@ -1076,7 +1077,8 @@ static int cmd_cluster_status(struct ctl *c)
 	}
 	printf("definition revision %" PRId64 " in ", rev);
 	put_clean(jstr(cl, "store") ?: "?", stdout);
-	if (json_object_object_get_ex(cl, "connected", &v) && !json_object_get_boolean(v)) {
+	connected = !json_object_object_get_ex(cl, "connected", &v) || json_object_get_boolean(v);
+	if (!connected) {
 		fputs(" (not reachable from this node", stdout);
 		if (jstr(cl, "error")) {
 			fputs(": ", stdout);
@@ -1108,9 +1110,10 @@ static int cmd_cluster_status(struct ctl *c)
 			snprintf(ab, sizeof(ab), "%" PRId64 "%s", applied,
 				 rejected > applied ? "!" : "");
 		}
+		/* cut off from the store, this node knows only who was alive */
 		printf("%-16s %-5s %-8s %7" PRId64 " %7" PRId64 " %6" PRId64 "  ",
-		       jstr(nd, "name") ?: "?", node_alive(nd) ? "yes" : "no", ab, in_sync, pending,
-		       failed);
+		       jstr(nd, "name") ?: "?", !connected ? "?" : node_alive(nd) ? "yes" : "no", ab,
+		       in_sync, pending, failed);
 		if (rejected > applied)
 			printf("revision %" PRId64 " rejected: ", rejected);
 		put_clean(err && *err ? err : "", stdout);

@@ -322,6 +322,8 @@ log "etcd stopped: every node keeps forwarding and repairing"
 kill -9 "$ETCD"
 wait "$ETCD" 2>/dev/null
 wait_for 10 "VMs still ping without etcd" pings vm1 10.0.0.3
+wait_for 10 "sdnctl status --cluster on n1: the store not reachable, and why" unreachable_because n1 "192.0.2.254"
+check "... the others' liveness unknown there" bash -c "$SDNCTL -S $T/n1/sdnd.sock status --cluster | grep -Eq '^n2 +\? '"
 ip -n "${P}n1" link del vxlan_web
 wait_for 5 "n1 repairs a deleted vxlan_web without etcd" bash -c "ip -n ${P}n1 link show vxlan_web && bridge -n ${P}n1 fdb show dev vxlan_web | grep -q 'dst 192.0.2.3 '"
 check "sdnctl apply fails clearly while etcd is down" bash -c "! $SDNCTL -S $T/n1/sdnd.sock apply -f $T/v2.yaml 2>$T/apply.err"

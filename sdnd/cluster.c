@@ -814,7 +814,8 @@ static void cl_run(struct sdnd_source *s)
 		publish(c);
 	}
 	membership(c);
-	if (process(c))
+	/* a new generation, or a PUT's, whose client may be gone: reconcile it now */
+	if (process(c) || s->rec->generation != c->reconciled_gen)
 		s->changed(s->ctx);
 	else
 		publish(c); /* a rejected document changes the status without a reconcile */
@@ -869,7 +870,7 @@ static int written(struct write *w, int64_t rev, char *err, size_t err_size)
 	log_info("cluster store: wrote revision %lld", (long long)rev);
 	if (rev < c->text_rev)
 		return 0; /* a newer one came through the watch already */
-	/* the watch brings the same revision: this node runs it already */
+	/* run now; the watch brings the same revision, found running already */
 	free(c->text);
 	c->text = w->g.text ? strdup(w->g.text) : NULL;
 	c->len = w->g.len;

@@ -782,7 +782,8 @@ static int listener_start(struct sdnd_api *api, struct listener *li, int fd, boo
 	 * Idle clients are dropped after a while; on TCP, where anyone may connect before the
 	 * token is checked, one address cannot take every connection.
 	 */
-	li->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handle, li,
+	li->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
+				   handle, li,
 				   MHD_OPTION_LISTEN_SOCKET, fd,
 				   MHD_OPTION_NOTIFY_COMPLETED, completed, api,
 				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)(tcp ? 10 : 30),

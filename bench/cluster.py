@@ -42,7 +42,7 @@ import tempfile
 import threading
 import time
 
-from benchlib import BenchError, pct, proc_mem, run, run_bench
+from benchlib import BenchError, proc_mem, run, run_bench
 from benchlib import log as _log
 
 T_START = time.monotonic()

@@ -839,27 +839,38 @@ static size_t stream_write(struct xfer *x, const char *data, size_t len)
 	return len;
 }
 
+/*
+ * Append len bytes of a response to buf (used bytes, room for cap), kept NUL-terminated.
+ * 0, -EFBIG past MAX_RESPONSE, or -ENOMEM.
+ */
+static int resp_append(char **buf, size_t *used, size_t *cap, const char *data, size_t len)
+{
+	if (len >= MAX_RESPONSE - *used)
+		return -EFBIG;
+	if (sdnd_grow(buf, cap, *used + len + 1, 1) < 0)
+		return -ENOMEM;
+	memcpy(*buf + *used, data, len);
+	*used += len;
+	(*buf)[*used] = '\0';
+	return 0;
+}
+
 static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct xfer *x = userp;
 	size_t len = size * nmemb;
+	int r;
 
 	x->got_data = true;
 	if (x->kind == K_WATCH)
 		container_of(x, struct etcd_watch, x)->last_ns = now_ns();
 	if (x->tok)
 		return stream_write(x, data, len);
-	if (len >= MAX_RESPONSE - x->resp_len) {
-		x->stream_err = -EFBIG;
+	r = resp_append(&x->resp, &x->resp_len, &x->resp_cap, data, len);
+	if (r < 0) {
+		x->stream_err = r;
 		return 0;
 	}
-	if (sdnd_grow(&x->resp, &x->resp_cap, x->resp_len + len + 1, 1) < 0) {
-		x->stream_err = -ENOMEM;
-		return 0;
-	}
-	memcpy(x->resp + x->resp_len, data, len);
-	x->resp_len += len;
-	x->resp[x->resp_len] = '\0';
 	return len;
 }
 
@@ -1934,18 +1945,12 @@ static size_t sync_write(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct sync_buf *b = userp;
 	size_t len = size * nmemb;
+	int r = resp_append(&b->data, &b->len, &b->cap, data, len);
 
-	if (len >= MAX_RESPONSE - b->len) {
-		b->err = -EFBIG;
+	if (r < 0) {
+		b->err = r;
 		return 0;
 	}
-	if (sdnd_grow(&b->data, &b->cap, b->len + len + 1, 1) < 0) {
-		b->err = -ENOMEM;
-		return 0;
-	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
 	return len;
 }
 

@@ -372,6 +372,10 @@ static enum MHD_Result put_config(struct sdnd_api *api, struct MHD_Connection *c
 		MHD_suspend_connection(c);
 		return MHD_YES;
 	}
+	/* written at once: reconcile before answering (a source that answers later has the
+	 * generation it wrote reconciled itself) */
+	if (r == 0)
+		api->hooks.applied(api->hooks.ctx);
 	return put_config_answer(api, c, r, err, plan);
 }
 
@@ -428,7 +432,6 @@ static enum MHD_Result put_config_answer(struct sdnd_api *api, struct MHD_Connec
 	}
 	log_info("control API: loaded generation %llu (%zu objects)",
 		 (unsigned long long)rec->generation, rec->want.n);
-	api->hooks.applied(api->hooks.ctx);
 	etag_of(api, etag, sizeof(etag));
 	json_object_object_add(j, "generation", json_object_new_int64((int64_t)rec->generation));
 	json_object_object_add(j, "plan", plan);

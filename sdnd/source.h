@@ -33,7 +33,8 @@ struct sdnd_source_ops {
 	 * still the current one. Done at once: 0; -ESTALE when it is not (another writer came
 	 * first); -EAGAIN with err when the store cannot be reached; or -errno with err. Or
 	 * -EINPROGRESS: the source took g (the caller's is emptied) and calls done(ctx, r, err)
-	 * with one of those results later, from run(), unless cancel_write(s, ctx) came first.
+	 * with one of those results later, from run(), unless cancel_write(s, ctx) came first;
+	 * before that run() returns, what it wrote is running and reconciled (changed()).
 	 */
 	int (*write)(struct sdnd_source *s, struct sdnd_generation *g, const char *if_match,
 		     sdnd_write_done done, void *ctx, char *err, size_t err_size);
